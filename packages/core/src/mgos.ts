@@ -1,0 +1,116 @@
+import { validateConfig, type ProvisionConfig } from './config';
+import { provisionError } from './errors';
+
+/** The result of {@link fromMgosConfig}: our config plus the pin settings an adapter takes. */
+export interface MgosMapping {
+  /** The provisioner config (already validated). */
+  config: ProvisionConfig;
+  /** Button wiring for the adapter, or undefined when mgos had the button disabled (`pin < 0`). */
+  button?: { pin: number; pullUp: boolean };
+  /** LED wiring for the adapter, or undefined when mgos had no LED (`pin < 0`). */
+  led?: { pin: number; activeHigh: boolean };
+}
+
+type Obj = { [k: string]: unknown };
+
+function isObj(v: unknown): v is Obj {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+function num(o: Obj, key: string, path: string): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !isFinite(v)) {
+    throw provisionError('invalid-config', `mgos ${path} must be a number, got ${JSON.stringify(v)}`, { field: path });
+  }
+  return v;
+}
+
+function bool(o: Obj, key: string, path: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') {
+    throw provisionError('invalid-config', `mgos ${path} must be true or false, got ${JSON.stringify(v)}`, { field: path });
+  }
+  return v;
+}
+
+function onlyKeys(o: Obj, path: string, allowed: string[]): void {
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    if (allowed.indexOf(keys[i]) < 0) {
+      throw provisionError('invalid-config', `unknown mgos key ${path}.${keys[i]}; allowed: ${allowed.join(', ')}`, {
+        field: `${path}.${keys[i]}`,
+      });
+    }
+  }
+}
+
+/**
+ * Map a Mongoose OS `provision` config section to ours (R9.3), so mgos users move their
+ * `mos.yml`/`conf*.json` values over unchanged. Accepts the section itself or an object holding it
+ * under `provision`. Understands `btn.*` and the older `button.*` names, `led.*`, `stable_state`,
+ * `timeout` (seconds) and `wifi_configured`/`configured` (ignored: that is device state, not config).
+ *
+ * @throws {@link ProvisionError} `invalid-config` naming the mgos key.
+ *
+ * @example
+ * ```ts
+ * const { config, button, led } = fromMgosConfig({
+ *   provision: { btn: { pin: 17, hold_ms: 5000, pull_up: true }, led: { pin: 2, active_high: false }, stable_state: 2, timeout: 600 },
+ * });
+ * // config = { stableState: 2, timeoutMs: 600000, button: { holdMs: 5000 } }
+ * ```
+ */
+export function fromMgosConfig(json: unknown): MgosMapping {
+  let root: unknown = json;
+  if (typeof root === 'string') {
+    try {
+      root = JSON.parse(root);
+    } catch (e) {
+      throw provisionError('invalid-config', 'mgos config is not valid JSON', { cause: e });
+    }
+  }
+  if (!isObj(root)) throw provisionError('invalid-config', 'mgos config must be an object');
+  const prov = isObj(root.provision) ? root.provision : root;
+  const path = prov === root ? 'provision' : 'provision';
+  onlyKeys(prov, path, ['btn', 'button', 'led', 'stable_state', 'timeout', 'wifi_configured', 'configured']);
+
+  const config: ProvisionConfig = {};
+  const out: MgosMapping = { config: config };
+
+  const btnKey = prov.btn !== undefined ? 'btn' : 'button';
+  const btn = prov[btnKey];
+  if (btn !== undefined) {
+    if (!isObj(btn)) throw provisionError('invalid-config', `mgos ${path}.${btnKey} must be an object`, { field: `${path}.${btnKey}` });
+    const bp = `${path}.${btnKey}`;
+    onlyKeys(btn, bp, ['pin', 'pull_up', 'hold_ms', 'inhibit_after_s']);
+    const pin = num(btn, 'pin', `${bp}.pin`);
+    const holdMs = num(btn, 'hold_ms', `${bp}.hold_ms`);
+    const inhibitS = num(btn, 'inhibit_after_s', `${bp}.inhibit_after_s`);
+    const pullUp = bool(btn, 'pull_up', `${bp}.pull_up`);
+    config.button = {};
+    // mgos: a negative pin disables the button, as does a negative hold_ms.
+    if (pin !== undefined && pin < 0) config.button.holdMs = -1;
+    else if (holdMs !== undefined) config.button.holdMs = holdMs;
+    if (inhibitS !== undefined && inhibitS > 0) config.button.inhibitAfterMs = Math.round(inhibitS * 1000);
+    if (pin !== undefined && pin >= 0) out.button = { pin: pin, pullUp: pullUp === true };
+  }
+
+  const led = prov.led;
+  if (led !== undefined) {
+    if (!isObj(led)) throw provisionError('invalid-config', `mgos ${path}.led must be an object`, { field: `${path}.led` });
+    onlyKeys(led, `${path}.led`, ['pin', 'active_high']);
+    const pin = num(led, 'pin', `${path}.led.pin`);
+    const activeHigh = bool(led, 'active_high', `${path}.led.active_high`);
+    if (pin !== undefined && pin >= 0) out.led = { pin: pin, activeHigh: activeHigh !== false };
+  }
+
+  const stable = num(prov, 'stable_state', `${path}.stable_state`);
+  if (stable !== undefined) config.stableState = stable;
+  const timeout = num(prov, 'timeout', `${path}.timeout`);
+  if (timeout !== undefined) config.timeoutMs = Math.round(timeout * 1000);
+
+  validateConfig(config);
+  return out;
+}
