@@ -110,6 +110,7 @@ export class ButtonWatcher {
               done(false);
             } else if (h.isLatched()) {
               h.emit('stuck');
+              this.pressed = true;
               // Keep watching so the latch clears the moment the button is let go (R5.5).
               this.watchEdges();
               done(false);

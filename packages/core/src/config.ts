@@ -115,16 +115,6 @@ function boolField(obj: { [k: string]: unknown }, key: string, path: string, dfl
   return v;
 }
 
-function section(obj: { [k: string]: unknown }, key: string, path: string, allowed: string[]): { [k: string]: unknown } {
-  const v = obj[key];
-  if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw provisionError('invalid-config', `${path} must be an object, got ${describe(v)}`, { field: path });
-  }
-  checkKeys(v as { [k: string]: unknown }, path, allowed);
-  return v as { [k: string]: unknown };
-}
-
 function checkKeys(obj: { [k: string]: unknown }, path: string, allowed: string[]): void {
   const keys = Object.keys(obj);
   for (let i = 0; i < keys.length; i++) {
@@ -135,6 +125,16 @@ function checkKeys(obj: { [k: string]: unknown }, path: string, allowed: string[
       });
     }
   }
+}
+
+function section(obj: { [k: string]: unknown }, key: string, path: string, allowed: string[]): { [k: string]: unknown } {
+  const v = obj[key];
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw provisionError('invalid-config', `${path} must be an object, got ${describe(v)}`, { field: path });
+  }
+  checkKeys(v as { [k: string]: unknown }, path, allowed);
+  return v as { [k: string]: unknown };
 }
 
 /** "0".."255" without leading zeros. (No RegExp: Espruino's engine is minimal.) */

@@ -167,13 +167,10 @@ class ProvisionerImpl implements Provisioner {
     if (!ports.system) throw provisionError('invalid-config', 'ports.system is required (a SystemPort)', { field: 'ports.system' });
     this.clock = ports.clock || defaultClock;
     this.led = new LedDriver(ports.led, this.clock, (e) => this.fail('LED port failed', e));
-    const self = this;
     this.session = new Session({
       clock: this.clock,
       cfg: this.config.session,
-      emit: function (name, payload) {
-        self.emit(name, payload as ProvisionEvents[typeof name]);
-      },
+      emit: (name, payload) => this.emit(name, payload as ProvisionEvents[typeof name]),
       discard: () => this.discardCredentials(),
       rewind: () => {
         this.applyCur(0);
@@ -417,7 +414,6 @@ class ProvisionerImpl implements Provisioner {
     const port = this.ports.button;
     const b = this.config.button;
     if (!port || b.holdMs < 0) return done(false);
-    const self = this;
     this.button = new ButtonWatcher(port, {
       clock: this.clock,
       holdMs: b.holdMs,
@@ -433,9 +429,7 @@ class ProvisionerImpl implements Provisioner {
         this.journal.buttonLatched = false;
         this.enqueueWrite(() => this.saveJournal(), 'clearing the stuck-button latch failed');
       },
-      emit: function (type: ButtonEventType) {
-        self.emit('button', { type: type });
-      },
+      emit: (type: ButtonEventType) => this.emit('button', { type: type }),
       holdStarted: () => {
         this.holdActive = true;
         if (!this.resetting) this.led.show(RESET_PENDING);
@@ -527,6 +521,8 @@ class ProvisionerImpl implements Provisioner {
   }
 
   private setWifiState(ev: WifiStateEvent): void {
+    // Repeats of a steady state say nothing new; every failed attempt is reported.
+    if (ev.state === this.wifiState && (ev.state === 'connecting' || ev.state === 'connected')) return;
     this.wifiState = ev.state;
     this.emit('wifi', ev);
   }
@@ -564,6 +560,9 @@ class ProvisionerImpl implements Provisioner {
   private onDisconnected(reason: DisconnectReason, raw: string | number | undefined): void {
     const r: DisconnectReason = reason === 'auth-error' || reason === 'ap-not-found' ? reason : 'other';
     this.lastReason = r;
+    // R3.4 first, so that a session failure's rewind (R8.5) is the last word on the state.
+    this.applyCur(1);
+    const sessionWasActive = this.session.isActive();
     const verdict = this.session.disconnected(r, raw);
     const ev: WifiStateEvent = { state: 'disconnected', reason: r };
     if (raw !== undefined) ev.raw = raw;
@@ -572,9 +571,7 @@ class ProvisionerImpl implements Provisioner {
       ev.attemptsRemaining = this.session.attemptsRemaining();
     } else if (verdict === 'retry') ev.state = 'connecting';
     this.setWifiState(ev);
-    if (this.resetting) return;
-    this.applyCur(1);
-    if (verdict !== 'not-mine' || this.session.isActive()) return;
+    if (this.resetting || sessionWasActive) return;
     // R8.2: without a session, repeated definitive failures before the first good connection reset.
     const w = this.config.wifi;
     if (this.wifiConfigured || !w.resetOnBadCredentials || r === 'other') return;

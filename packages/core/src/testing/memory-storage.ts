@@ -3,6 +3,12 @@ import type { ProvisionRecord, ResetJournal, StoragePort } from '../ports';
 
 /** In-memory storage with a write counter and power-loss simulation. */
 export interface MemoryStorage extends StoragePort {
+  /** Synchronous, unlike the port's `MaybePromise`. */
+  load(): ProvisionRecord | undefined;
+  save(record: ProvisionRecord): void;
+  wipe(): void;
+  loadJournal(): ResetJournal | undefined;
+  saveJournal(journal: ResetJournal): void;
   /** Successful writes (save, saveJournal, wipe) since creation or {@link MemoryStorage.resetCounters}. */
   writes: number;
   /** Calls to each method. */

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { createProvisioner, type StoragePort } from '@provision/core';
+import { createMemoryStorage, createRecordingSystem, createSimulatedWifi, SimulatedClock } from '@provision/core/testing';
+import { boot, HOME, names, payloads } from './helpers';
+
+describe('§7 factory reset', () => {
+  it('R7.1 factoryReset is idempotent: a second call while one runs does nothing more', async () => {
+    const { dev, log } = await boot();
+    const a = dev.prov.factoryReset('app');
+    const b = dev.prov.factoryReset('timeout');
+    expect(b).toBe(a);
+    dev.clock.advance(1000);
+    await a;
+    expect(payloads(log, 'reset')).toEqual([{ cause: 'app' }]);
+    expect(dev.system.reboots).toHaveLength(1);
+    expect(dev.prov.getResetJournal().resets.map((r) => r.cause)).toEqual(['app']);
+  });
+
+  it('R7.1 rejects an unknown cause', async () => {
+    const { dev } = await boot();
+    await expect(dev.prov.factoryReset('oops' as never)).rejects.toMatchObject({ code: 'invalid-state' });
+    expect(dev.prov.isResetting()).toBe(false);
+  });
+
+  it('R7.2 runs in order: stop timers, wipe, forget credentials, journal, compact, reset event, reboot after the delay', async () => {
+    const clock = new SimulatedClock();
+    const order: string[] = [];
+    const mem = createMemoryStorage();
+    const storage: StoragePort = {
+      load: () => mem.load(),
+      save: (r) => (order.push('save'), mem.save(r)),
+      wipe: () => (order.push('wipe'), mem.wipe()),
+      loadJournal: () => mem.loadJournal(),
+      saveJournal: (j) => (order.push('journal'), mem.saveJournal(j)),
+      compact: () => void order.push('compact'),
+    };
+    const wifi = createSimulatedWifi(clock);
+    const forget = wifi.forget.bind(wifi);
+    wifi.forget = () => (order.push('forget'), forget());
+    const system = { reboot: () => void order.push(`reboot@${clock.now()}`) };
+    const prov = createProvisioner({ clock, storage, wifi, system }, { rebootDelayMs: 100, timeoutMs: 1000 });
+    prov.on('reset', () => order.push('reset-event'));
+    await prov.start();
+    prov.setCurState(1);
+    order.length = 0;
+    void prov.factoryReset('app');
+    expect(clock.pending()).toBe(1); // only the reboot timer is left
+    clock.advance(100);
+    expect(order).toEqual(['wipe', 'forget', 'journal', 'compact', 'reset-event', 'reboot@100']);
+    expect(mem.load()).toBeUndefined();
+    expect(mem.loadJournal()).toEqual({ resets: [{ cause: 'app', at: clock.epoch }], buttonLatched: false });
+  });
+
+  it('R7.2 no persistence after a reset begins: a save during the reboot delay cannot rewrite the config (mgos race)', async () => {
+    const { dev } = await boot({ config: { rebootDelayMs: 500 } });
+    dev.prov.setCurState(2);
+    void dev.prov.factoryReset('app');
+    const writes = dev.storage.writes;
+    dev.prov.setCurState(3);
+    dev.prov.setMaxState(7);
+    await dev.prov.configureSta(HOME).catch(() => undefined);
+    dev.clock.advance(500);
+    expect(dev.storage.writes).toBe(writes);
+    expect(dev.storage.load()).toBeUndefined();
+  });
+
+  it('R7.2 a reset wipes max and wifiConfigured and forgets stored credentials, keeping the journal', async () => {
+    const { dev } = await boot();
+    await dev.prov.configureSta(HOME);
+    expect(dev.wifi.hasStoredCredentials()).toBe(true);
+    void dev.prov.factoryReset('app');
+    dev.clock.advance(1000);
+    expect(dev.wifi.hasStoredCredentials()).toBe(false);
+    expect(dev.storage.load()).toBeUndefined();
+    expect(dev.prov.getMaxState()).toBe(0);
+    expect(dev.prov.isWifiConfigured()).toBe(false);
+    expect(dev.storage.loadJournal()!.resets).toHaveLength(1);
+  });
+
+  it('R7.2 the journal keeps the last 16 resets', async () => {
+    const { dev } = await boot();
+    const journal = { resets: Array.from({ length: 16 }, (_, i) => ({ cause: 'app' as const, at: i })), buttonLatched: false };
+    dev.storage.saveJournal(journal);
+    const { dev: d2 } = await boot({ storage: dev.storage });
+    void d2.prov.factoryReset('timeout');
+    const j = d2.storage.loadJournal()!;
+    expect(j.resets).toHaveLength(16);
+    expect(j.resets[0].at).toBe(1);
+    expect(j.resets[15].cause).toBe('timeout');
+  });
+
+  it('R7.3 a failing step is reported and the remaining steps still run; the reboot always happens', async () => {
+    const { dev, log } = await boot();
+    dev.storage.failNext('wipe', new Error('EROFS: read-only file system'));
+    dev.storage.failNext('saveJournal');
+    dev.storage.failNext('compact');
+    void dev.prov.factoryReset('app');
+    dev.clock.advance(100);
+    const errors = payloads<{ code: string; message: string }>(log, 'error');
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringContaining('wiping storage failed: EROFS'),
+      expect.stringContaining('injected saveJournal failure'),
+      expect.stringContaining('injected compact failure'),
+    ]);
+    expect(names(log, ['reset'])).toEqual(['reset']);
+    expect(dev.system.reboots).toHaveLength(1);
+  });
+
+  it('R7.3 even a throwing reset listener and a failing Wi-Fi forget cannot stop the reboot', async () => {
+    const { dev, log } = await boot();
+    dev.prov.on('reset', () => {
+      throw new Error('listener bug');
+    });
+    dev.wifi.forget = () => {
+      throw new Error('wpa_supplicant gone');
+    };
+    void dev.prov.factoryReset('app');
+    dev.clock.advance(100);
+    expect(payloads<{ message: string }>(log, 'error').map((e) => e.message)).toEqual([
+      expect.stringContaining('wpa_supplicant gone'),
+      expect.stringContaining('listener bug'),
+    ]);
+    expect(dev.system.reboots).toHaveLength(1);
+  });
+
+  it('R7.3 the reboot happens with asynchronous ports too, after the writes in flight', async () => {
+    const clock = new SimulatedClock();
+    const mem = createMemoryStorage();
+    const slow = <T>(v: () => T): Promise<T> => Promise.resolve().then(v);
+    const storage: StoragePort = {
+      load: () => slow(() => mem.load()),
+      save: (r) => slow(() => mem.save(r)),
+      wipe: () => slow(() => mem.wipe()),
+      loadJournal: () => slow(() => mem.loadJournal()),
+      saveJournal: (j) => slow(() => mem.saveJournal(j)),
+    };
+    const system = createRecordingSystem(clock);
+    const prov = createProvisioner({ clock, storage, system }, { button: { holdMs: -1 } });
+    await prov.start();
+    prov.setCurState(2);
+    const done = prov.factoryReset('app');
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    clock.advance(100);
+    await done;
+    expect(system.reboots).toHaveLength(1);
+    expect(mem.load()).toBeUndefined();
+    expect(mem.loadJournal()!.resets).toHaveLength(1);
+  });
+});
