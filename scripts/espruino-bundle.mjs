@@ -81,6 +81,8 @@ export async function buildEspruino(entry, outBase, banner) {
     legalComments: 'none',
     logLevel: 'silent',
     treeShaking: true,
+    // Private members end in "_": mangled, so they take fewer Espruino variables.
+    mangleProps: /_$/,
   };
   const sizes = {};
   for (const minify of [false, true]) {

@@ -44,85 +44,89 @@ export function isSteady(p: LedPattern): boolean {
  * @internal
  */
 export class LedDriver {
-  private pattern: LedPattern | undefined;
-  private start = 0;
-  private timer: TimerHandle | undefined;
-  private lit: boolean | undefined;
+  private pattern_: LedPattern | undefined;
+  private start_ = 0;
+  private timer_: TimerHandle | undefined;
+  private lit_: boolean | undefined;
 
-  constructor(
-    private readonly led: LedPort | undefined,
-    private readonly clock: Clock,
-    private readonly report: (e: unknown) => void,
-  ) {}
+  private readonly led_: LedPort | undefined;
+  private readonly clock_: Clock;
+  private readonly report_: (e: unknown) => void;
+
+  constructor(led: LedPort | undefined, clock: Clock, report: (e: unknown) => void) {
+    this.led_ = led;
+    this.clock_ = clock;
+    this.report_ = report;
+  }
 
   /** The pattern being shown, if any. */
   current(): LedPattern | undefined {
-    return this.pattern;
+    return this.pattern_;
   }
 
   /** Show `p`. Showing the pattern already shown changes nothing (the phase is kept). */
   show(p: LedPattern): void {
-    const led = this.led;
+    const led = this.led_;
     if (!led) return;
-    if (this.pattern && this.pattern.on === p.on && this.pattern.off === p.off) return;
-    this.cancel();
-    this.pattern = p;
-    this.lit = undefined;
+    if (this.pattern_ && this.pattern_.on === p.on && this.pattern_.off === p.off) return;
+    this.cancel_();
+    this.pattern_ = p;
+    this.lit_ = undefined;
     if (isSteady(p)) {
-      this.write(p.off === 0);
+      this.write_(p.off === 0);
       return;
     }
     if (led.blink) {
       const blink = led.blink.bind(led);
-      this.guard(() => blink(p.on, p.off));
+      this.guard_(() => blink(p.on, p.off));
       return;
     }
-    this.start = this.clock.now();
-    this.tick();
+    this.start_ = this.clock_.now();
+    this.tick_();
   }
 
   /** Stop toggling; the LED keeps its level. */
   stop(): void {
-    this.cancel();
-    this.pattern = undefined;
+    this.cancel_();
+    this.pattern_ = undefined;
   }
 
-  private tick(): void {
-    const p = this.pattern;
+  private tick_(): void {
+    const p = this.pattern_;
     if (!p) return;
     const period = p.on + p.off;
-    const elapsed = this.clock.now() - this.start;
+    const elapsed = this.clock_.now() - this.start_;
     const cycles = Math.floor(elapsed / period);
     const within = elapsed - cycles * period;
     const on = within < p.on;
-    this.write(on);
-    const next = this.start + cycles * period + (on ? p.on : period);
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.tick();
-    }, Math.max(0, next - this.clock.now()));
+    this.write_(on);
+    const next = this.start_ + cycles * period + (on ? p.on : period);
+    this.timer_ = this.clock_.setTimeout(() => {
+      this.timer_ = undefined;
+      this.tick_();
+    }, Math.max(0, next - this.clock_.now()));
   }
 
-  private write(on: boolean): void {
-    if (this.lit === on) return;
-    this.lit = on;
-    const led = this.led as LedPort;
-    this.guard(() => led.set(on));
+  private write_(on: boolean): void {
+    if (this.lit_ === on) return;
+    this.lit_ = on;
+    const led = this.led_ as LedPort;
+    this.guard_(() => led.set(on));
   }
 
-  private guard(fn: () => MaybePromise<void>): void {
+  private guard_(fn: () => MaybePromise<void>): void {
     try {
       const r = fn();
-      if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, this.report);
+      if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, this.report_);
     } catch (e) {
-      this.report(e);
+      this.report_(e);
     }
   }
 
-  private cancel(): void {
-    if (this.timer !== undefined) {
-      this.clock.clearTimeout(this.timer);
-      this.timer = undefined;
+  private cancel_(): void {
+    if (this.timer_ !== undefined) {
+      this.clock_.clearTimeout(this.timer_);
+      this.timer_ = undefined;
     }
   }
 }

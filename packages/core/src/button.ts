@@ -39,35 +39,38 @@ const SAMPLES_NEEDED = 7;
  * @internal
  */
 export class ButtonWatcher {
-  private pressed = false;
-  private debounceTimer: TimerHandle | undefined;
-  private holdTimer: TimerHandle | undefined;
-  private sampleTimer: TimerHandle | undefined;
-  private unwatch: (() => void) | undefined;
-  private stopped = false;
+  private pressed_ = false;
+  private debounceTimer_: TimerHandle | undefined;
+  private holdTimer_: TimerHandle | undefined;
+  private sampleTimer_: TimerHandle | undefined;
+  private unwatch_: (() => void) | undefined;
+  private stopped_ = false;
   /** The current press was inhibited: ignore its release. */
-  private ignoring = false;
+  private ignoring_ = false;
 
-  constructor(
-    private readonly port: ButtonPort,
-    private readonly host: ButtonHost,
-  ) {}
+  private readonly port_: ButtonPort;
+  private readonly host_: ButtonHost;
+
+  constructor(port: ButtonPort, host: ButtonHost) {
+    this.port_ = port;
+    this.host_ = host;
+  }
 
   /**
    * Begin watching. In boot-hold mode resolves after sampling; `done(true)` means a reset was asked for.
    */
   begin(done: (resetRequested: boolean) => void): void {
-    const h = this.host;
+    const h = this.host_;
     if (h.holdMs === 0) {
-      this.sampleBoot(done);
+      this.sampleBoot_(done);
       return;
     }
-    this.watchEdges();
+    this.watchEdges_();
     after(
-      () => this.port.read(),
+      () => this.port_.read(),
       (level) => {
-        if (this.stopped) return;
-        if (level) this.onEdge({ pressed: true, at: h.clock.now() });
+        if (this.stopped_) return;
+        if (level) this.onEdge_({ pressed: true, at: h.clock.now() });
         else if (h.isLatched()) h.clearLatch();
       },
       (e) => h.report(e),
@@ -77,42 +80,42 @@ export class ButtonWatcher {
 
   /** Stop all timers and edge delivery. */
   stop(): void {
-    this.stopped = true;
-    this.cancel('debounceTimer');
-    this.cancel('holdTimer');
-    this.cancel('sampleTimer');
-    if (this.unwatch) {
-      const u = this.unwatch;
-      this.unwatch = undefined;
+    this.stopped_ = true;
+    this.debounceTimer_ = this.clear_(this.debounceTimer_);
+    this.holdTimer_ = this.clear_(this.holdTimer_);
+    this.sampleTimer_ = this.clear_(this.sampleTimer_);
+    if (this.unwatch_) {
+      const u = this.unwatch_;
+      this.unwatch_ = undefined;
       try {
         u();
       } catch (e) {
-        this.host.report(e);
+        this.host_.report(e);
       }
     }
   }
 
-  private sampleBoot(done: (resetRequested: boolean) => void): void {
-    const h = this.host;
+  private sampleBoot_(done: (resetRequested: boolean) => void): void {
+    const h = this.host_;
     let taken = 0;
     let pressedCount = 0;
     let sawRelease = false;
     const finish = (): void => {
-      if (this.stopped) return;
+      if (this.stopped_) return;
       if (sawRelease && h.isLatched()) h.clearLatch();
       if (pressedCount > SAMPLES_NEEDED) {
         after(
           () => h.uptime(),
           (up) => {
-            if (this.stopped) return;
+            if (this.stopped_) return;
             if (h.inhibitAfterMs > 0 && up > h.inhibitAfterMs) {
               h.emit('inhibited');
               done(false);
             } else if (h.isLatched()) {
               h.emit('stuck');
-              this.pressed = true;
+              this.pressed_ = true;
               // Keep watching so the latch clears the moment the button is let go (R5.5).
-              this.watchEdges();
+              this.watchEdges_();
               done(false);
             } else {
               h.emit('activated');
@@ -129,86 +132,86 @@ export class ButtonWatcher {
       done(false);
     };
     const sample = (): void => {
-      this.sampleTimer = undefined;
-      if (this.stopped) return;
+      this.sampleTimer_ = undefined;
+      if (this.stopped_) return;
       after(
-        () => this.port.read(),
+        () => this.port_.read(),
         (level) => {
           if (level) pressedCount++;
           else sawRelease = true;
           taken++;
           if (taken >= SAMPLES) finish();
-          else this.sampleTimer = h.clock.setTimeout(sample, SAMPLE_GAP_MS);
+          else this.sampleTimer_ = h.clock.setTimeout(sample, SAMPLE_GAP_MS);
         },
         (e) => {
           h.report(e);
           taken++;
           if (taken >= SAMPLES) finish();
-          else this.sampleTimer = h.clock.setTimeout(sample, SAMPLE_GAP_MS);
+          else this.sampleTimer_ = h.clock.setTimeout(sample, SAMPLE_GAP_MS);
         },
       );
     };
     sample();
   }
 
-  private watchEdges(): void {
-    if (this.unwatch || this.stopped) return;
+  private watchEdges_(): void {
+    if (this.unwatch_ || this.stopped_) return;
     try {
-      this.unwatch = this.port.watch((edge) => this.onEdge(edge));
+      this.unwatch_ = this.port_.watch((edge) => this.onEdge_(edge));
     } catch (e) {
-      this.host.report(e);
+      this.host_.report(e);
     }
   }
 
-  private onEdge(edge: ButtonEdge): void {
-    if (this.stopped) return;
-    const h = this.host;
+  private onEdge_(edge: ButtonEdge): void {
+    if (this.stopped_) return;
+    const h = this.host_;
     if (!edge.pressed) {
-      if (!this.pressed) return;
-      this.pressed = false;
+      if (!this.pressed_) return;
+      this.pressed_ = false;
       if (h.isLatched()) h.clearLatch();
-      this.ignoring = false;
-      if (this.debounceTimer !== undefined) this.cancel('debounceTimer');
-      if (this.holdTimer !== undefined) {
-        this.cancel('holdTimer');
+      this.ignoring_ = false;
+      if (this.debounceTimer_ !== undefined) this.debounceTimer_ = this.clear_(this.debounceTimer_);
+      if (this.holdTimer_ !== undefined) {
+        this.holdTimer_ = this.clear_(this.holdTimer_);
         h.emit('released');
         h.holdEnded();
       }
       return;
     }
-    if (this.pressed) return;
-    this.pressed = true;
+    if (this.pressed_) return;
+    this.pressed_ = true;
     // Boot-hold mode watches edges only to clear the latch.
     if (h.holdMs === 0) return;
     after(
       () => h.uptime(),
       (up) => {
-        if (this.stopped || !this.pressed) return;
+        if (this.stopped_ || !this.pressed_) return;
         if (h.inhibitAfterMs > 0 && up > h.inhibitAfterMs) {
-          this.ignoring = true;
+          this.ignoring_ = true;
           h.emit('inhibited');
           return;
         }
-        const debounce = this.port.hardwareDebounce ? 0 : h.debounceMs;
-        if (debounce === 0) this.confirmPress();
+        const debounce = this.port_.hardwareDebounce ? 0 : h.debounceMs;
+        if (debounce === 0) this.confirmPress_();
         else
-          this.debounceTimer = h.clock.setTimeout(() => {
-            this.debounceTimer = undefined;
-            this.confirmPress();
+          this.debounceTimer_ = h.clock.setTimeout(() => {
+            this.debounceTimer_ = undefined;
+            this.confirmPress_();
           }, debounce);
       },
       (e) => h.report(e),
     );
   }
 
-  private confirmPress(): void {
-    const h = this.host;
-    if (this.stopped || !this.pressed || this.ignoring) return;
+  private confirmPress_(): void {
+    const h = this.host_;
+    if (this.stopped_ || !this.pressed_ || this.ignoring_) return;
     h.emit('pressed');
     h.holdStarted();
-    this.holdTimer = h.clock.setTimeout(() => {
-      this.holdTimer = undefined;
-      if (this.stopped || !this.pressed) return;
+    this.holdTimer_ = h.clock.setTimeout(() => {
+      this.holdTimer_ = undefined;
+      if (this.stopped_ || !this.pressed_) return;
       if (h.isLatched()) {
         h.emit('stuck');
         h.holdEnded();
@@ -219,11 +222,10 @@ export class ButtonWatcher {
     }, h.holdMs);
   }
 
-  private cancel(which: 'debounceTimer' | 'holdTimer' | 'sampleTimer'): void {
-    const t = this[which];
-    if (t !== undefined) {
-      this.host.clock.clearTimeout(t);
-      this[which] = undefined;
-    }
+  /** Clear a timer; returns undefined to store back in its field. */
+  private clear_(t: TimerHandle | undefined): undefined {
+    if (t !== undefined) this.host_.clock.clearTimeout(t);
+    return undefined;
   }
+
 }

@@ -95,27 +95,7 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? 'an array' : 'an object';
 }
 
-function intField(obj: { [k: string]: unknown }, key: string, path: string, min: number, max: number, dflt: number): number {
-  const v = obj[key];
-  if (v === undefined) return dflt;
-  if (!isInt(v) || v < min || v > max) {
-    throw provisionError('invalid-config', `${path} must be an integer from ${min} to ${max}, got ${describe(v)}`, {
-      field: path,
-    });
-  }
-  return v;
-}
-
-function boolField(obj: { [k: string]: unknown }, key: string, path: string, dflt: boolean): boolean {
-  const v = obj[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') {
-    throw provisionError('invalid-config', `${path} must be true or false, got ${describe(v)}`, { field: path });
-  }
-  return v;
-}
-
-function checkKeys(obj: { [k: string]: unknown }, path: string, allowed: string[]): void {
+function checkKeys(obj: Obj, path: string, allowed: string[]): void {
   const keys = Object.keys(obj);
   for (let i = 0; i < keys.length; i++) {
     if (allowed.indexOf(keys[i]) < 0) {
@@ -127,14 +107,60 @@ function checkKeys(obj: { [k: string]: unknown }, path: string, allowed: string[
   }
 }
 
-function section(obj: { [k: string]: unknown }, key: string, path: string, allowed: string[]): { [k: string]: unknown } {
-  const v = obj[key];
-  if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw provisionError('invalid-config', `${path} must be an object, got ${describe(v)}`, { field: path });
+function bad(path: string, what: string, v: unknown): never {
+  throw provisionError('invalid-config', `${path} must be ${what}, got ${describe(v)}`, { field: path });
+}
+
+function isObject(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+type Obj = { [k: string]: unknown };
+/** A schema entry: `[min, max, default]` integer, a boolean default, a list of strings (first is the default), or a section. */
+type Rule = number[] | boolean | string[] | Schema | 'patterns';
+interface Schema {
+  [key: string]: Rule;
+}
+
+/** The configuration schema with its defaults (mgos defaults where mgos has the setting). */
+const SCHEMA: Schema = {
+  stableState: [0, 255, 3],
+  timeoutMs: [MIN_MS, MAX_MS, 300000],
+  rebootDelayMs: [0, 60000, 100],
+  button: { holdMs: [MIN_MS, MAX_MS, 0], debounceMs: [0, 10000, 50], inhibitAfterMs: [0, MAX_MS, 0] },
+  led: { patterns: 'patterns' },
+  wifi: { resetOnBadCredentials: true, badCredentialAttempts: [1, 100, 3] },
+  session: { attempts: [0, 100, 0], autoStopMs: [0, MAX_MS, 30000], persist: ['after-connect', 'before-connect'], autoResetOnFailure: false },
+};
+
+function walk(schema: Schema, input: Obj, path: string): Obj {
+  checkKeys(input, path, Object.keys(schema));
+  const out: Obj = {};
+  const keys = Object.keys(schema);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const rule = schema[k];
+    const v = input[k];
+    const p = path ? `${path}.${k}` : k;
+    // Mutual recursion: both functions exist before validateConfig() first runs, also on Espruino.
+    // eslint-disable-next-line no-use-before-define
+    if (rule === 'patterns') out[k] = patternsField(v, p);
+    else if (typeof rule === 'boolean') {
+      if (v !== undefined && typeof v !== 'boolean') bad(p, 'true or false', v);
+      out[k] = v === undefined ? rule : v;
+    } else if (Array.isArray(rule) && typeof rule[0] === 'string') {
+      if (v !== undefined && rule.indexOf(v as never) < 0) bad(p, (rule as string[]).map((x) => JSON.stringify(x)).join(' or '), v);
+      out[k] = v === undefined ? rule[0] : v;
+    } else if (Array.isArray(rule)) {
+      const r = rule as number[];
+      if (v !== undefined && (!isInt(v) || v < r[0] || v > r[1])) bad(p, `an integer from ${r[0]} to ${r[1]}`, v);
+      out[k] = v === undefined ? r[2] : v;
+    } else {
+      if (v !== undefined && !isObject(v)) bad(p, 'an object', v);
+      out[k] = walk(rule, v === undefined ? {} : (v as Obj), p);
+    }
   }
-  checkKeys(v as { [k: string]: unknown }, path, allowed);
-  return v as { [k: string]: unknown };
+  return out;
 }
 
 /** "0".."255" without leading zeros. (No RegExp: Espruino's engine is minimal.) */
@@ -147,35 +173,22 @@ function isStateKey(k: string): boolean {
   return (k === '0' || k.charAt(0) !== '0') && Number(k) <= 255;
 }
 
-function patternsField(led: { [k: string]: unknown }): { [state: string]: LedPattern } {
+function patternsField(v: unknown, path: string): { [state: string]: LedPattern } {
   const out: { [state: string]: LedPattern } = {};
-  const v = led.patterns;
   if (v === undefined) return out;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw provisionError('invalid-config', `led.patterns must be an object, got ${describe(v)}`, { field: 'led.patterns' });
-  }
-  const p = v as { [k: string]: unknown };
-  const keys = Object.keys(p);
+  if (!isObject(v)) bad(path, 'an object', v);
+  const keys = Object.keys(v);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    const path = `led.patterns.${k}`;
-    const isState = isStateKey(k);
-    if (!isState && k !== 'stable' && k !== 'resetPending') {
-      throw provisionError('invalid-config', `unknown LED pattern key ${path}; allowed: a state 0..255, stable, resetPending`, {
-        field: path,
-      });
+    const p = `${path}.${k}`;
+    if (!isStateKey(k) && k !== 'stable' && k !== 'resetPending') {
+      throw provisionError('invalid-config', `unknown LED pattern key ${p}; allowed: a state 0..255, stable, resetPending`, { field: p });
     }
-    const pat = p[k];
-    if (pat === null || typeof pat !== 'object' || Array.isArray(pat)) {
-      throw provisionError('invalid-config', `${path} must be an object {on, off}, got ${describe(pat)}`, { field: path });
-    }
-    checkKeys(pat as { [k: string]: unknown }, path, ['on', 'off']);
-    const on = intField(pat as { [k: string]: unknown }, 'on', `${path}.on`, 0, 60000, -1);
-    const off = intField(pat as { [k: string]: unknown }, 'off', `${path}.off`, 0, 60000, -1);
-    if (on < 0 || off < 0) {
-      throw provisionError('invalid-config', `${path} needs both on and off (integers from 0 to 60000 ms)`, { field: path });
-    }
-    out[k] = { on: on, off: off };
+    const pat = v[k];
+    if (!isObject(pat)) bad(p, 'an object {on, off}', pat);
+    const ms = walk({ on: [0, 60000, -1], off: [0, 60000, -1] }, pat, p);
+    if ((ms.on as number) < 0 || (ms.off as number) < 0) bad(p, '{on, off} with both set (integers from 0 to 60000 ms)', pat);
+    out[k] = { on: ms.on as number, off: ms.off as number };
   }
   return out;
 }
@@ -193,42 +206,9 @@ function patternsField(led: { [k: string]: unknown }): { [state: string]: LedPat
  * ```
  */
 export function validateConfig(input?: ProvisionConfig | null): ResolvedConfig {
-  const raw = (input === undefined || input === null ? {} : input) as { [k: string]: unknown };
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw provisionError('invalid-config', `config must be an object, got ${describe(raw)}`, { field: '' });
-  }
-  checkKeys(raw, '', ['stableState', 'timeoutMs', 'rebootDelayMs', 'button', 'led', 'wifi', 'session']);
-  const button = section(raw, 'button', 'button', ['holdMs', 'debounceMs', 'inhibitAfterMs']);
-  const led = section(raw, 'led', 'led', ['patterns']);
-  const wifi = section(raw, 'wifi', 'wifi', ['resetOnBadCredentials', 'badCredentialAttempts']);
-  const session = section(raw, 'session', 'session', ['attempts', 'autoStopMs', 'persist', 'autoResetOnFailure']);
-  const persist = session.persist === undefined ? 'after-connect' : session.persist;
-  if (persist !== 'after-connect' && persist !== 'before-connect') {
-    throw provisionError('invalid-config', `session.persist must be "after-connect" or "before-connect", got ${describe(persist)}`, {
-      field: 'session.persist',
-    });
-  }
-  return {
-    stableState: intField(raw, 'stableState', 'stableState', 0, 255, 3),
-    timeoutMs: intField(raw, 'timeoutMs', 'timeoutMs', MIN_MS, MAX_MS, 300000),
-    rebootDelayMs: intField(raw, 'rebootDelayMs', 'rebootDelayMs', 0, 60000, 100),
-    button: {
-      holdMs: intField(button, 'holdMs', 'button.holdMs', MIN_MS, MAX_MS, 0),
-      debounceMs: intField(button, 'debounceMs', 'button.debounceMs', 0, 10000, 50),
-      inhibitAfterMs: intField(button, 'inhibitAfterMs', 'button.inhibitAfterMs', 0, MAX_MS, 0),
-    },
-    led: { patterns: patternsField(led) },
-    wifi: {
-      resetOnBadCredentials: boolField(wifi, 'resetOnBadCredentials', 'wifi.resetOnBadCredentials', true),
-      badCredentialAttempts: intField(wifi, 'badCredentialAttempts', 'wifi.badCredentialAttempts', 1, 100, 3),
-    },
-    session: {
-      attempts: intField(session, 'attempts', 'session.attempts', 0, 100, 0),
-      autoStopMs: intField(session, 'autoStopMs', 'session.autoStopMs', 0, MAX_MS, 30000),
-      persist: persist,
-      autoResetOnFailure: boolField(session, 'autoResetOnFailure', 'session.autoResetOnFailure', false),
-    },
-  };
+  const raw = input === undefined || input === null ? {} : input;
+  if (!isObject(raw)) bad('config', 'an object', raw);
+  return walk(SCHEMA, raw as Obj, '') as unknown as ResolvedConfig;
 }
 
 /** Is `n` an integer 0..255 (a provisioning state)? @internal */

@@ -20,11 +20,11 @@ export type Listener<T> = (payload: T) => void;
  * ```
  */
 export class Emitter<Events extends object> {
-  private listeners: { [K in keyof Events]?: Listener<Events[K]>[] } = {};
+  private listeners_: { [K in keyof Events]?: Listener<Events[K]>[] } = {};
 
   /** Add a listener; returns a function that removes it. */
   on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void {
-    const list = this.listeners[name] || (this.listeners[name] = []);
+    const list = this.listeners_[name] || (this.listeners_[name] = []);
     list.push(listener);
     return () => this.off(name, listener);
   }
@@ -40,11 +40,11 @@ export class Emitter<Events extends object> {
 
   /** Remove a listener added with {@link Emitter.on}. */
   off<K extends keyof Events>(name: K, listener: Listener<Events[K]>): void {
-    const list = this.listeners[name];
+    const list = this.listeners_[name];
     if (!list) return;
     const next: Listener<Events[K]>[] = [];
     for (let i = 0; i < list.length; i++) if (list[i] !== listener) next.push(list[i]);
-    this.listeners[name] = next;
+    this.listeners_[name] = next;
   }
 
   /**
@@ -52,7 +52,7 @@ export class Emitter<Events extends object> {
    * the first error is re-thrown afterwards unless `onError` handles it.
    */
   emit<K extends keyof Events>(name: K, payload: Events[K], onError?: (e: unknown) => void): void {
-    const list = this.listeners[name];
+    const list = this.listeners_[name];
     if (!list) return;
     // Listeners added or removed during emit take effect from the next emit.
     const snapshot = list.slice();
@@ -74,7 +74,7 @@ export class Emitter<Events extends object> {
 
   /** Number of listeners for `name`. */
   listenerCount<K extends keyof Events>(name: K): number {
-    const list = this.listeners[name];
+    const list = this.listeners_[name];
     return list ? list.length : 0;
   }
 }

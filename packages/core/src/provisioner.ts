@@ -134,316 +134,316 @@ export interface Provisioner {
 
 class ProvisionerImpl implements Provisioner {
   readonly config: ResolvedConfig;
-  private readonly clock: Clock;
-  private readonly events = new Emitter<ProvisionEvents>();
-  private readonly led: LedDriver;
-  private readonly session: Session;
-  private cur = 0;
-  private max = 0;
-  private wifiConfigured = false;
-  private journal: ResetJournal = freshJournal();
-  private started = false;
-  private startPromise: Promise<void> | undefined;
-  private stopped = false;
-  private resetting: Promise<void> | undefined;
-  private timeoutTimer: TimerHandle | undefined;
-  private button: ButtonWatcher | undefined;
-  private holdActive = false;
-  private unsubscribeWifi: (() => void) | undefined;
-  private wifiState: WifiState = 'disconnected';
-  private lastReason: DisconnectReason | undefined;
-  private badCount = 0;
-  private unpersisted = false;
-  private dirty = false;
-  private writing: MaybePromise<void> = undefined;
+  private readonly clock_: Clock;
+  private readonly events_ = new Emitter<ProvisionEvents>();
+  private readonly led_: LedDriver;
+  private readonly session_: Session;
+  private cur_ = 0;
+  private max_ = 0;
+  private wifiConfigured_ = false;
+  private journal_: ResetJournal = freshJournal();
+  private started_ = false;
+  private startPromise_: Promise<void> | undefined;
+  private stopped_ = false;
+  private resetting_: Promise<void> | undefined;
+  private timeoutTimer_: TimerHandle | undefined;
+  private button_: ButtonWatcher | undefined;
+  private holdActive_ = false;
+  private unsubscribeWifi_: (() => void) | undefined;
+  private wifiState_: WifiState = 'disconnected';
+  private lastReason_: DisconnectReason | undefined;
+  private badCount_ = 0;
+  private unpersisted_ = false;
+  private dirty_ = false;
+  private writing_: MaybePromise<void> = undefined;
 
-  constructor(
-    private readonly ports: Ports,
-    config: ProvisionConfig | undefined,
-  ) {
+  private readonly ports_: Ports;
+
+  constructor(ports: Ports, config: ProvisionConfig | undefined) {
     this.config = validateConfig(config);
     if (!ports || typeof ports !== 'object') throw provisionError('invalid-config', 'ports must be an object {storage, system, clock?, button?, led?, wifi?}');
     if (!ports.storage) throw provisionError('invalid-config', 'ports.storage is required (a StoragePort)', { field: 'ports.storage' });
     if (!ports.system) throw provisionError('invalid-config', 'ports.system is required (a SystemPort)', { field: 'ports.system' });
-    this.clock = ports.clock || defaultClock;
-    this.led = new LedDriver(ports.led, this.clock, (e) => this.fail('LED port failed', e));
-    this.session = new Session({
-      clock: this.clock,
+    this.ports_ = ports;
+    this.clock_ = ports.clock || defaultClock;
+    this.led_ = new LedDriver(ports.led, this.clock_, (e) => this.fail_('LED port failed', e));
+    this.session_ = new Session({
+      clock: this.clock_,
       cfg: this.config.session,
-      emit: (name, payload) => this.emit(name, payload as ProvisionEvents[typeof name]),
-      discard: () => this.discardCredentials(),
+      emit: (name, payload) => this.emit_(name, payload as ProvisionEvents[typeof name]),
+      discard: () => this.discardCredentials_(),
       rewind: () => {
-        this.applyCur(0);
+        this.applyCur_(0);
         this.setMaxState(0);
       },
     });
     // R6.2: dark until the first state event.
-    if (ports.led) this.led.show(SOLID_OFF);
+    if (ports.led) this.led_.show(SOLID_OFF);
   }
 
   // ---- events -------------------------------------------------------------------------------
 
   on<K extends keyof ProvisionEvents>(name: K, listener: Listener<ProvisionEvents[K]>): () => void {
-    return this.events.on(name, listener);
+    return this.events_.on(name, listener);
   }
 
   once<K extends keyof ProvisionEvents>(name: K, listener: Listener<ProvisionEvents[K]>): () => void {
-    return this.events.once(name, listener);
+    return this.events_.once(name, listener);
   }
 
   off<K extends keyof ProvisionEvents>(name: K, listener: Listener<ProvisionEvents[K]>): void {
-    this.events.off(name, listener);
+    this.events_.off(name, listener);
   }
 
-  private emit<K extends keyof ProvisionEvents>(name: K, payload: ProvisionEvents[K]): void {
+  private emit_<K extends keyof ProvisionEvents>(name: K, payload: ProvisionEvents[K]): void {
     // A listener that throws must never break the state machine.
-    this.events.emit(name, payload, (e) => {
-      if (name !== 'error') this.fail(`a "${String(name)}" listener threw`, e);
+    this.events_.emit(name, payload, (e) => {
+      if (name !== 'error') this.fail_(`a "${String(name)}" listener threw`, e);
     });
   }
 
-  private fail(what: string, e: unknown, code?: ProvisionError['code']): void {
+  private fail_(what: string, e: unknown, code?: ProvisionError['code']): void {
     const err = isProvisionError(e) ? e : provisionError(code || 'invalid-state', `${what}: ${describeError(e)}`, { cause: e });
-    this.emit('error', err);
+    this.emit_('error', err);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
   start(): Promise<void> {
-    if (this.startPromise) return this.startPromise;
-    this.startPromise = new Promise<void>((resolve, reject) => {
-      const storage = this.ports.storage;
+    if (this.startPromise_) return this.startPromise_;
+    this.startPromise_ = new Promise<void>((resolve, reject) => {
+      const storage = this.ports_.storage;
       const proceed = (): void => {
-        if (this.stopped) return resolve();
-        this.started = true;
-        this.emitState(0, this.max);
-        this.beginButton((resetRequested) => {
+        if (this.stopped_) return resolve();
+        this.started_ = true;
+        this.emitState_(0, this.max_);
+        this.beginButton_((resetRequested) => {
           if (resetRequested) {
             this.factoryReset('button').then(resolve, reject);
             return;
           }
-          if (this.stopped || this.resetting) return resolve();
-          this.armTimeoutIfNeeded();
-          this.subscribeWifi();
+          if (this.stopped_ || this.resetting_) return resolve();
+          this.armTimeoutIfNeeded_();
+          this.subscribeWifi_();
           resolve();
         });
       };
       const loadJournal = (): MaybePromise<void> =>
         after(
           () => storage.loadJournal(),
-          (j) => this.adoptJournal(j),
-          (e) => this.warn('reset journal could not be read; starting a new one', e),
+          (j) => this.adoptJournal_(j),
+          (e) => this.warn_('reset journal could not be read; starting a new one', e),
         );
       const loaded = after(
         () => storage.load(),
-        (rec) => this.adopt(rec),
-        (e) => this.warn('provisioning record could not be read; starting from defaults (nothing was reset)', e),
+        (rec) => this.adopt_(rec),
+        (e) => this.warn_('provisioning record could not be read; starting from defaults (nothing was reset)', e),
       );
       andThen(andThen(loaded, loadJournal), proceed);
     });
-    return this.startPromise;
+    return this.startPromise_;
   }
 
   stop(): void {
-    this.stopped = true;
-    this.cancelTimers();
-    if (this.unsubscribeWifi) {
-      const u = this.unsubscribeWifi;
-      this.unsubscribeWifi = undefined;
+    this.stopped_ = true;
+    this.cancelTimers_();
+    if (this.unsubscribeWifi_) {
+      const u = this.unsubscribeWifi_;
+      this.unsubscribeWifi_ = undefined;
       try {
         u();
       } catch (e) {
-        this.fail('Wi-Fi unsubscribe failed', e);
+        this.fail_('Wi-Fi unsubscribe failed', e);
       }
     }
-    this.session.halt();
+    this.session_.halt();
   }
 
-  private adopt(rec: ProvisionRecord | undefined): void {
+  private adopt_(rec: ProvisionRecord | undefined): void {
     if (rec === undefined) return;
     try {
       const r = checkRecord(rec);
-      this.max = r.max;
-      this.wifiConfigured = r.wifiConfigured;
+      this.max_ = r.max;
+      this.wifiConfigured_ = r.wifiConfigured;
     } catch (e) {
-      this.warn('provisioning record is corrupt; starting from defaults (nothing was reset)', e);
+      this.warn_('provisioning record is corrupt; starting from defaults (nothing was reset)', e);
     }
   }
 
-  private adoptJournal(j: ResetJournal | undefined): void {
+  private adoptJournal_(j: ResetJournal | undefined): void {
     if (j === undefined) return;
     try {
-      this.journal = checkJournal(j);
+      this.journal_ = checkJournal(j);
     } catch (e) {
-      this.warn('reset journal is corrupt; starting a new one', e);
+      this.warn_('reset journal is corrupt; starting a new one', e);
     }
   }
 
-  private warn(message: string, cause: unknown): void {
-    this.emit('warning', { message: `${message}: ${describeError(cause)}`, cause: cause });
+  private warn_(message: string, cause: unknown): void {
+    this.emit_('warning', { message: `${message}: ${describeError(cause)}`, cause: cause });
   }
 
-  private cancelTimers(): void {
-    this.cancelTimeout();
-    if (this.button) {
-      this.button.stop();
-      this.button = undefined;
+  private cancelTimers_(): void {
+    this.cancelTimeout_();
+    if (this.button_) {
+      this.button_.stop();
+      this.button_ = undefined;
     }
-    this.led.stop();
+    this.led_.stop();
   }
 
   // ---- state (R3) ---------------------------------------------------------------------------
 
   getCurState(): number {
-    return this.cur;
+    return this.cur_;
   }
 
   getMaxState(): number {
-    return this.max;
+    return this.max_;
   }
 
   isProvisioned(): boolean {
-    return this.config.stableState === 0 ? this.wifiConfigured : this.max >= this.config.stableState;
+    return this.config.stableState === 0 ? this.wifiConfigured_ : this.max_ >= this.config.stableState;
   }
 
   isWifiConfigured(): boolean {
-    return this.wifiConfigured;
+    return this.wifiConfigured_;
   }
 
   isResetting(): boolean {
-    return this.resetting !== undefined;
+    return this.resetting_ !== undefined;
   }
 
   getResetJournal(): ResetJournal {
-    return { resets: this.journal.resets.slice(), buttonLatched: this.journal.buttonLatched };
+    return { resets: this.journal_.resets.slice(), buttonLatched: this.journal_.buttonLatched };
   }
 
   setCurState(n: number): void {
     checkState(n, 'state');
-    if (this.resetting) return;
-    this.applyCur(n);
+    if (this.resetting_) return;
+    this.applyCur_(n);
   }
 
   setMaxState(n: number): void {
     checkState(n, 'max state');
-    if (this.resetting || n === this.max) return;
-    const prevMax = this.max;
-    this.max = n;
-    this.dirty = true;
-    this.updateTimeout();
-    this.flush();
-    this.emitState(this.cur, prevMax);
+    if (this.resetting_ || n === this.max_) return;
+    const prevMax = this.max_;
+    this.max_ = n;
+    this.dirty_ = true;
+    this.updateTimeout_();
+    this.flush_();
+    this.emitState_(this.cur_, prevMax);
   }
 
-  private applyCur(n: number): void {
-    if (n === this.cur) return;
-    const prevCur = this.cur;
-    const prevMax = this.max;
-    this.cur = n;
-    if (n > this.max) {
-      this.max = n;
-      this.dirty = true;
-      this.updateTimeout();
+  private applyCur_(n: number): void {
+    if (n === this.cur_) return;
+    const prevCur = this.cur_;
+    const prevMax = this.max_;
+    this.cur_ = n;
+    if (n > this.max_) {
+      this.max_ = n;
+      this.dirty_ = true;
+      this.updateTimeout_();
     }
-    this.flush();
-    this.emitState(prevCur, prevMax);
+    this.flush_();
+    this.emitState_(prevCur, prevMax);
   }
 
-  private emitState(prevCur: number, prevMax: number): void {
-    if (!this.holdActive && !this.resetting) this.led.show(patternFor(this.cur, this.config.stableState, this.config.led.patterns));
-    this.emit('state', { cur: this.cur, max: this.max, prevCur: prevCur, prevMax: prevMax });
+  private emitState_(prevCur: number, prevMax: number): void {
+    if (!this.holdActive_ && !this.resetting_) this.led_.show(patternFor(this.cur_, this.config.stableState, this.config.led.patterns));
+    this.emit_('state', { cur: this.cur_, max: this.max_, prevCur: prevCur, prevMax: prevMax });
   }
 
   // ---- persistence (R10) --------------------------------------------------------------------
 
-  private flush(): void {
-    if (!this.dirty || this.resetting) return;
-    this.dirty = false;
-    const rec: ProvisionRecord = { v: RECORD_VERSION, max: this.max, wifiConfigured: this.wifiConfigured };
-    this.enqueueWrite(() => this.ports.storage.save(rec), 'saving the provisioning record failed');
+  private flush_(): void {
+    if (!this.dirty_ || this.resetting_) return;
+    this.dirty_ = false;
+    const rec: ProvisionRecord = { v: RECORD_VERSION, max: this.max_, wifiConfigured: this.wifiConfigured_ };
+    this.enqueueWrite_(() => this.ports_.storage.save(rec), 'saving the provisioning record failed');
   }
 
   /** Writes go out in order even when the storage port is asynchronous. */
-  private enqueueWrite(write: () => MaybePromise<void>, what: string): void {
+  private enqueueWrite_(write: () => MaybePromise<void>, what: string): void {
     const run = (): MaybePromise<void> => {
       // R7.2: once a reset began, nothing more is written.
-      if (this.resetting) return undefined;
-      return after(write, () => undefined, (e) => this.fail(what, e, 'storage-failed'));
+      if (this.resetting_) return undefined;
+      return after(write, () => undefined, (e) => this.fail_(what, e, 'storage-failed'));
     };
-    const prev = this.writing;
-    if (isThenable(prev)) this.writing = prev.then(run);
-    else this.writing = run();
+    const prev = this.writing_;
+    if (isThenable(prev)) this.writing_ = prev.then(run);
+    else this.writing_ = run();
   }
 
-  private saveJournal(): MaybePromise<void> {
+  private saveJournal_(): MaybePromise<void> {
     const j = this.getResetJournal();
-    return this.ports.storage.saveJournal(j);
+    return this.ports_.storage.saveJournal(j);
   }
 
   // ---- provisioning timeout (R4) ------------------------------------------------------------
 
-  private timeoutEnabled(): boolean {
+  private timeoutEnabled_(): boolean {
     return this.config.stableState > 0 && this.config.timeoutMs > 0;
   }
 
-  private updateTimeout(): void {
+  private updateTimeout_(): void {
     const stable = this.config.stableState;
-    if (this.max === 0 || this.max >= stable) this.cancelTimeout();
-    else this.armTimeoutIfNeeded();
+    if (this.max_ === 0 || this.max_ >= stable) this.cancelTimeout_();
+    else this.armTimeoutIfNeeded_();
   }
 
-  private armTimeoutIfNeeded(): void {
-    if (!this.started || this.stopped || this.resetting || this.timeoutTimer !== undefined || !this.timeoutEnabled()) return;
-    if (this.max < 1 || this.max >= this.config.stableState) return;
-    this.timeoutTimer = this.clock.setTimeout(() => {
-      this.timeoutTimer = undefined;
+  private armTimeoutIfNeeded_(): void {
+    if (!this.started_ || this.stopped_ || this.resetting_ || this.timeoutTimer_ !== undefined || !this.timeoutEnabled_()) return;
+    if (this.max_ < 1 || this.max_ >= this.config.stableState) return;
+    this.timeoutTimer_ = this.clock_.setTimeout(() => {
+      this.timeoutTimer_ = undefined;
       void this.factoryReset('timeout');
     }, this.config.timeoutMs);
   }
 
-  private cancelTimeout(): void {
-    if (this.timeoutTimer !== undefined) {
-      this.clock.clearTimeout(this.timeoutTimer);
-      this.timeoutTimer = undefined;
+  private cancelTimeout_(): void {
+    if (this.timeoutTimer_ !== undefined) {
+      this.clock_.clearTimeout(this.timeoutTimer_);
+      this.timeoutTimer_ = undefined;
     }
   }
 
   // ---- button (R5) --------------------------------------------------------------------------
 
-  private beginButton(done: (resetRequested: boolean) => void): void {
-    const port = this.ports.button;
+  private beginButton_(done: (resetRequested: boolean) => void): void {
+    const port = this.ports_.button;
     const b = this.config.button;
     if (!port || b.holdMs < 0) return done(false);
-    this.button = new ButtonWatcher(port, {
-      clock: this.clock,
+    this.button_ = new ButtonWatcher(port, {
+      clock: this.clock_,
       holdMs: b.holdMs,
       debounceMs: b.debounceMs,
       inhibitAfterMs: b.inhibitAfterMs,
       uptime: () => {
-        const sys = this.ports.system;
-        return sys.uptimeMs ? sys.uptimeMs() : this.clock.now();
+        const sys = this.ports_.system;
+        return sys.uptimeMs ? sys.uptimeMs() : this.clock_.now();
       },
-      isLatched: () => this.journal.buttonLatched,
+      isLatched: () => this.journal_.buttonLatched,
       clearLatch: () => {
-        if (this.resetting) return;
-        this.journal.buttonLatched = false;
-        this.enqueueWrite(() => this.saveJournal(), 'clearing the stuck-button latch failed');
+        if (this.resetting_) return;
+        this.journal_.buttonLatched = false;
+        this.enqueueWrite_(() => this.saveJournal_(), 'clearing the stuck-button latch failed');
       },
-      emit: (type: ButtonEventType) => this.emit('button', { type: type }),
+      emit: (type: ButtonEventType) => this.emit_('button', { type: type }),
       holdStarted: () => {
-        this.holdActive = true;
-        if (!this.resetting) this.led.show(RESET_PENDING);
+        this.holdActive_ = true;
+        if (!this.resetting_) this.led_.show(RESET_PENDING);
       },
       holdEnded: () => {
-        this.holdActive = false;
-        if (!this.resetting) this.led.show(patternFor(this.cur, this.config.stableState, this.config.led.patterns));
+        this.holdActive_ = false;
+        if (!this.resetting_) this.led_.show(patternFor(this.cur_, this.config.stableState, this.config.led.patterns));
       },
       activate: () => {
         void this.factoryReset('button');
       },
-      report: (e) => this.fail('button port failed', e),
+      report: (e) => this.fail_('button port failed', e),
     });
-    this.button.begin(done);
+    this.button_.begin(done);
   }
 
   // ---- factory reset (R7) -------------------------------------------------------------------
@@ -455,44 +455,44 @@ class ProvisionerImpl implements Provisioner {
         provisionError('invalid-state', `factoryReset cause must be button, timeout, bad-credentials or app, got ${JSON.stringify(c)}`),
       );
     }
-    if (this.resetting) return this.resetting;
+    if (this.resetting_) return this.resetting_;
     let done: () => void = () => undefined;
-    this.resetting = new Promise<void>((resolve) => {
+    this.resetting_ = new Promise<void>((resolve) => {
       done = resolve;
     });
     // Step 1: stop every timer and refuse further persistence (R7.2).
-    this.cancelTimers();
-    this.session.halt();
-    this.led.show(SOLID_OFF);
-    const storage = this.ports.storage;
-    const wifi = this.ports.wifi;
-    const at = this.clock.wallNow ? this.clock.wallNow() : this.clock.now();
+    this.cancelTimers_();
+    this.session_.halt();
+    this.led_.show(SOLID_OFF);
+    const storage = this.ports_.storage;
+    const wifi = this.ports_.wifi;
+    const at = this.clock_.wallNow ? this.clock_.wallNow() : this.clock_.now();
     const steps: (() => MaybePromise<unknown>)[] = [
       () => storage.wipe(),
       () => (wifi ? wifi.forget() : undefined),
       () => {
-        this.max = 0;
-        this.wifiConfigured = false;
-        const resets = this.journal.resets.concat([{ cause: c, at: at }]);
-        this.journal = {
+        this.max_ = 0;
+        this.wifiConfigured_ = false;
+        const resets = this.journal_.resets.concat([{ cause: c, at: at }]);
+        this.journal_ = {
           resets: resets.length > JOURNAL_LIMIT ? resets.slice(resets.length - JOURNAL_LIMIT) : resets,
-          buttonLatched: c === 'button' ? true : this.journal.buttonLatched,
+          buttonLatched: c === 'button' ? true : this.journal_.buttonLatched,
         };
-        return this.saveJournal();
+        return this.saveJournal_();
       },
       () => (storage.compact ? storage.compact() : undefined),
-      () => this.emit('reset', { cause: c }),
+      () => this.emit_('reset', { cause: c }),
     ];
     const names = ['wiping storage', 'forgetting Wi-Fi credentials', 'writing the reset journal', 'compacting storage', 'reset listener'];
     const afterWrites = (): void => {
-      const r = sequence(steps, (e, i) => this.fail(`factory reset: ${names[i]} failed`, e, i < 4 ? 'storage-failed' : undefined));
+      const r = sequence(steps, (e, i) => this.fail_(`factory reset: ${names[i]} failed`, e, i < 4 ? 'storage-failed' : undefined));
       const reboot = (): void => {
-        this.clock.setTimeout(() => {
+        this.clock_.setTimeout(() => {
           after(
-            () => this.ports.system.reboot(),
+            () => this.ports_.system.reboot(),
             () => done(),
             (e) => {
-              this.fail('reboot failed', e);
+              this.fail_('reboot failed', e);
               done();
             },
           );
@@ -502,107 +502,107 @@ class ProvisionerImpl implements Provisioner {
       else reboot();
     };
     // A write already in flight finishes first, so the wipe cannot be overwritten by it.
-    const w = this.writing;
+    const w = this.writing_;
     if (isThenable(w)) w.then(afterWrites, afterWrites);
     else afterWrites();
-    return this.resetting;
+    return this.resetting_;
   }
 
   // ---- Wi-Fi (R3.4, R8) ---------------------------------------------------------------------
 
-  private subscribeWifi(): void {
-    const wifi = this.ports.wifi;
-    if (!wifi || this.unsubscribeWifi) return;
+  private subscribeWifi_(): void {
+    const wifi = this.ports_.wifi;
+    if (!wifi || this.unsubscribeWifi_) return;
     try {
-      this.unsubscribeWifi = wifi.subscribe((ev) => this.onWifi(ev));
+      this.unsubscribeWifi_ = wifi.subscribe((ev) => this.onWifi_(ev));
     } catch (e) {
-      this.fail('Wi-Fi subscribe failed', e, 'wifi-failed');
+      this.fail_('Wi-Fi subscribe failed', e, 'wifi-failed');
     }
   }
 
-  private setWifiState(ev: WifiStateEvent): void {
+  private setWifiState_(ev: WifiStateEvent): void {
     // Repeats of a steady state say nothing new; every failed attempt is reported.
-    if (ev.state === this.wifiState && (ev.state === 'connecting' || ev.state === 'connected')) return;
-    this.wifiState = ev.state;
-    this.emit('wifi', ev);
+    if (ev.state === this.wifiState_ && (ev.state === 'connecting' || ev.state === 'connected')) return;
+    this.wifiState_ = ev.state;
+    this.emit_('wifi', ev);
   }
 
-  private onWifi(ev: WifiEvent): void {
-    if (this.resetting || this.stopped || !ev) return;
+  private onWifi_(ev: WifiEvent): void {
+    if (this.resetting_ || this.stopped_ || !ev) return;
     if (ev.type === 'connecting') {
-      this.setWifiState({ state: 'connecting' });
-      this.applyCur(1);
+      this.setWifiState_({ state: 'connecting' });
+      this.applyCur_(1);
     } else if (ev.type === 'connected') {
-      this.badCount = 0;
-      this.lastReason = undefined;
+      this.badCount_ = 0;
+      this.lastReason_ = undefined;
       const e: WifiStateEvent = { state: 'connected' };
       if (ev.ip !== undefined) e.ip = ev.ip;
-      this.setWifiState(e);
-      if (!this.wifiConfigured) {
-        this.wifiConfigured = true;
-        this.dirty = true;
+      this.setWifiState_(e);
+      if (!this.wifiConfigured_) {
+        this.wifiConfigured_ = true;
+        this.dirty_ = true;
       }
-      if (this.unpersisted) {
-        this.unpersisted = false;
-        const wifi = this.ports.wifi;
-        if (wifi) this.enqueueWrite(() => wifi.persist(), 'persisting Wi-Fi credentials failed');
+      if (this.unpersisted_) {
+        this.unpersisted_ = false;
+        const wifi = this.ports_.wifi;
+        if (wifi) this.enqueueWrite_(() => wifi.persist(), 'persisting Wi-Fi credentials failed');
       }
       // One write for wifiConfigured and a raised max together.
-      const prevCur = this.cur;
-      if (prevCur !== 2) this.applyCur(2);
-      else this.flush();
-      this.session.connected();
+      const prevCur = this.cur_;
+      if (prevCur !== 2) this.applyCur_(2);
+      else this.flush_();
+      this.session_.connected();
     } else if (ev.type === 'disconnected') {
-      this.onDisconnected(ev.reason, ev.raw);
+      this.onDisconnected_(ev.reason, ev.raw);
     }
   }
 
-  private onDisconnected(reason: DisconnectReason, raw: string | number | undefined): void {
+  private onDisconnected_(reason: DisconnectReason, raw: string | number | undefined): void {
     const r: DisconnectReason = reason === 'auth-error' || reason === 'ap-not-found' ? reason : 'other';
-    this.lastReason = r;
+    this.lastReason_ = r;
     // R3.4 first, so that a session failure's rewind (R8.5) is the last word on the state.
-    this.applyCur(1);
-    const sessionWasActive = this.session.isActive();
-    const verdict = this.session.disconnected(r, raw);
+    this.applyCur_(1);
+    const sessionWasActive = this.session_.isActive();
+    const verdict = this.session_.disconnected(r, raw);
     const ev: WifiStateEvent = { state: 'disconnected', reason: r };
     if (raw !== undefined) ev.raw = raw;
     if (verdict === 'attempt-failed') {
       ev.state = 'attempt-failed';
-      ev.attemptsRemaining = this.session.attemptsRemaining();
+      ev.attemptsRemaining = this.session_.attemptsRemaining();
     } else if (verdict === 'retry') ev.state = 'connecting';
-    this.setWifiState(ev);
-    if (this.resetting || sessionWasActive) return;
+    this.setWifiState_(ev);
+    if (this.resetting_ || sessionWasActive) return;
     // R8.2: without a session, repeated definitive failures before the first good connection reset.
     const w = this.config.wifi;
-    if (this.wifiConfigured || !w.resetOnBadCredentials || r === 'other') return;
-    this.badCount++;
-    if (this.badCount >= w.badCredentialAttempts) void this.factoryReset('bad-credentials');
+    if (this.wifiConfigured_ || !w.resetOnBadCredentials || r === 'other') return;
+    this.badCount_++;
+    if (this.badCount_ >= w.badCredentialAttempts) void this.factoryReset('bad-credentials');
   }
 
-  private discardCredentials(): void {
-    this.unpersisted = false;
-    const wifi = this.ports.wifi;
+  private discardCredentials_(): void {
+    this.unpersisted_ = false;
+    const wifi = this.ports_.wifi;
     if (!wifi) return;
     after(
       () => wifi.disconnect(),
       () => undefined,
-      (e) => this.fail('Wi-Fi disconnect failed', e, 'wifi-failed'),
+      (e) => this.fail_('Wi-Fi disconnect failed', e, 'wifi-failed'),
     );
   }
 
   configureSta(creds: WifiCredentials): Promise<void> {
     try {
-      const wifi = this.ports.wifi;
+      const wifi = this.ports_.wifi;
       if (!wifi) throw provisionError('invalid-state', 'configureSta() needs a Wi-Fi port');
-      if (this.resetting) throw provisionError('invalid-state', 'configureSta() refused: a factory reset is in progress');
+      if (this.resetting_) throw provisionError('invalid-state', 'configureSta() refused: a factory reset is in progress');
       let c = validateCredentials(creds);
-      if (this.session.isActive()) c = this.session.receive(c, validateCredentials);
+      if (this.session_.isActive()) c = this.session_.receive(c, validateCredentials);
       const persistNow = this.config.session.persist === 'before-connect';
-      this.badCount = 0;
-      this.lastReason = undefined;
-      this.unpersisted = !persistNow;
-      this.setWifiState({ state: 'connecting' });
-      this.applyCur(1);
+      this.badCount_ = 0;
+      this.lastReason_ = undefined;
+      this.unpersisted_ = !persistNow;
+      this.setWifiState_({ state: 'connecting' });
+      this.applyCur_(1);
       const r = after(
         () => wifi.connect(c, { persist: persistNow }),
         () => undefined,
@@ -619,29 +619,29 @@ class ProvisionerImpl implements Provisioner {
   // ---- session (R8.3–R8.8) ------------------------------------------------------------------
 
   startSession(): void {
-    if (this.resetting) throw provisionError('invalid-state', 'startSession() refused: a factory reset is in progress');
-    this.session.start();
+    if (this.resetting_) throw provisionError('invalid-state', 'startSession() refused: a factory reset is in progress');
+    this.session_.start();
   }
 
   stopSession(): void {
-    this.session.stop();
+    this.session_.stop();
   }
 
   getSessionState(): SessionState {
-    return this.session.state;
+    return this.session_.state;
   }
 
   resetOnFailure(): boolean {
-    return this.session.resetOnFailure();
+    return this.session_.resetOnFailure();
   }
 
   resetForReprovision(): void {
-    this.session.resetForReprovision();
-    this.setWifiState({ state: 'disconnected' });
+    this.session_.resetForReprovision();
+    this.setWifiState_({ state: 'disconnected' });
   }
 
   resetProvisioning(): Promise<void> {
-    const wifi = this.ports.wifi;
+    const wifi = this.ports_.wifi;
     if (!wifi) return Promise.reject(provisionError('invalid-state', 'resetProvisioning() needs a Wi-Fi port'));
     return Promise.resolve(
       after(
@@ -655,11 +655,11 @@ class ProvisionerImpl implements Provisioner {
   }
 
   getWifiState(): WifiState {
-    return this.wifiState;
+    return this.wifiState_;
   }
 
   getWifiDisconnectReason(): DisconnectReason | undefined {
-    return this.lastReason;
+    return this.lastReason_;
   }
 }
 

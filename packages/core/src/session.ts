@@ -65,10 +65,14 @@ export class Session {
   state: SessionState = 'idle';
   /** Definitive failures in this credential attempt. */
   failures = 0;
-  private ssid = '';
-  private autoStop: TimerHandle | undefined;
+  private ssid_ = '';
+  private autoStop_: TimerHandle | undefined;
 
-  constructor(private readonly host: SessionHost) {}
+  private readonly host_: SessionHost;
+
+  constructor(host: SessionHost) {
+    this.host_ = host;
+  }
 
   /** True unless idle. */
   isActive(): boolean {
@@ -77,7 +81,7 @@ export class Session {
 
   /** Attempts left before `cred-fail` (only meaningful when `attempts > 0`). */
   attemptsRemaining(): number {
-    const a = this.host.cfg.attempts;
+    const a = this.host_.cfg.attempts;
     return a > 0 ? Math.max(0, a - this.failures) : 0;
   }
 
@@ -85,9 +89,9 @@ export class Session {
     if (this.state !== 'idle') {
       throw provisionError('invalid-state', `the provisioning session is already running (state ${this.state}); stop() it first`);
     }
-    this.host.emit('init', {});
+    this.host_.emit('init', {});
     this.state = 'started';
-    this.host.emit('start', {});
+    this.host_.emit('start', {});
   }
 
   /** Credentials arrived: let the app amend them, then announce them. Returns the final credentials. */
@@ -100,15 +104,15 @@ export class Session {
       },
     };
     if (creds.bssid !== undefined) event.bssid = creds.bssid;
-    this.host.emit('set-sta-config', event);
+    this.host_.emit('set-sta-config', event);
     if (next !== creds) next = validate(next);
-    this.cancelAutoStop();
+    this.cancelAutoStop_();
     this.failures = 0;
-    this.ssid = next.ssid;
+    this.ssid_ = next.ssid;
     this.state = 'cred-recv';
     const recv: CredRecvEvent = { ssid: next.ssid };
     if (next.bssid !== undefined) recv.bssid = next.bssid;
-    this.host.emit('cred-recv', recv);
+    this.host_.emit('cred-recv', recv);
     return next;
   }
 
@@ -116,11 +120,11 @@ export class Session {
   connected(): boolean {
     if (this.state !== 'cred-recv') return false;
     this.state = 'success';
-    this.host.emit('cred-success', { ssid: this.ssid });
-    const ms = this.host.cfg.autoStopMs;
+    this.host_.emit('cred-success', { ssid: this.ssid_ });
+    const ms = this.host_.cfg.autoStopMs;
     if (ms > 0) {
-      this.autoStop = this.host.clock.setTimeout(() => {
-        this.autoStop = undefined;
+      this.autoStop_ = this.host_.clock.setTimeout(() => {
+        this.autoStop_ = undefined;
         this.stop();
       }, ms);
     }
@@ -132,14 +136,14 @@ export class Session {
     if (this.state !== 'cred-recv') return 'not-mine';
     if (reason === 'other') return 'retry';
     this.failures++;
-    const attempts = this.host.cfg.attempts;
+    const attempts = this.host_.cfg.attempts;
     if (attempts > 0 && this.failures < attempts) return 'attempt-failed';
     this.state = 'fail';
     const ev: CredFailEvent = { reason: reason };
     if (raw !== undefined) ev.raw = raw;
-    this.host.discard();
-    this.host.emit('cred-fail', ev);
-    if (this.host.cfg.autoResetOnFailure && this.state === 'fail') this.resetOnFailure();
+    this.host_.discard();
+    this.host_.emit('cred-fail', ev);
+    if (this.host_.cfg.autoResetOnFailure && this.state === 'fail') this.resetOnFailure();
     return 'fail';
   }
 
@@ -149,39 +153,39 @@ export class Session {
     if (this.state !== 'fail') return false;
     this.state = 'started';
     this.failures = 0;
-    this.host.rewind();
+    this.host_.rewind();
     return true;
   }
 
   /** IDF `reset_sm_state_for_reprovision` (R8.7). */
   resetForReprovision(): void {
     if (this.state === 'idle') throw provisionError('invalid-state', 'resetForReprovision() needs a running provisioning session');
-    this.cancelAutoStop();
-    this.host.discard();
+    this.cancelAutoStop_();
+    this.host_.discard();
     this.state = 'started';
     this.failures = 0;
-    this.host.emit('start', {});
+    this.host_.emit('start', {});
   }
 
   /** End the session (`end`, then `deinit`). Does nothing when idle. */
   stop(): void {
     if (this.state === 'idle' || this.state === 'stopping') return;
-    this.cancelAutoStop();
+    this.cancelAutoStop_();
     this.state = 'stopping';
-    this.host.emit('end', {});
+    this.host_.emit('end', {});
     this.state = 'idle';
-    this.host.emit('deinit', {});
+    this.host_.emit('deinit', {});
   }
 
   /** Stop timers without events (provisioner stop / factory reset). */
   halt(): void {
-    this.cancelAutoStop();
+    this.cancelAutoStop_();
   }
 
-  private cancelAutoStop(): void {
-    if (this.autoStop !== undefined) {
-      this.host.clock.clearTimeout(this.autoStop);
-      this.autoStop = undefined;
+  private cancelAutoStop_(): void {
+    if (this.autoStop_ !== undefined) {
+      this.host_.clock.clearTimeout(this.autoStop_);
+      this.autoStop_ = undefined;
     }
   }
 }
