@@ -1,0 +1,26 @@
+/**
+ * provision ports for a Node.js host whose Wi-Fi (and optionally button and LED) live on an ESP32
+ * running Espressif's stock ESP-AT firmware, over a UART.
+ *
+ * @module
+ */
+export { AtClient } from './at-client';
+export type { AtClientEvents, AtClientOptions, AtResponse, AtTransport, SendOptions } from './at-client';
+export { isAtError } from './errors';
+export type { AtError, AtFailure, AtFailureReason } from './errors';
+export { atQuote, splitAtArgs } from './escape';
+export { openSerial } from './serial';
+export type { OpenSerialOptions } from './serial';
+export { classifyCwjap, createModuleWifi, CWJAP_CODES } from './wifi';
+export type { ModuleWifiOptions } from './wifi';
+export { createModuleSystem } from './system';
+export type { ModuleSystem, ModuleSystemOptions } from './system';
+export { createModuleStorage, JOURNAL_KEY, RECORD_KEY, WIFI_MARKER_KEY } from './storage';
+export type { ModuleStorage, ModuleStorageOptions } from './storage';
+export { ModuleNvs } from './nvs';
+export { CHIPS, checkPin } from './chips';
+export type { ChipGpio, ChipName, GpioBank, PinUse } from './chips';
+export { createModuleButton, createModuleLed, readRegister, writeRegister } from './gpio';
+export type { ModuleButtonOptions, ModuleLedOptions } from './gpio';
+export { createEsp32Bridge } from './bridge';
+export type { Esp32Bridge, Esp32BridgeOptions } from './bridge';

@@ -1,0 +1,112 @@
+import { checkJournal, checkRecord, provisionError } from '@provision/core';
+import type { ProvisionRecord, ResetJournal, StoragePort } from '@provision/core';
+import type { AtClient } from './at-client';
+import { checkNvsName, ModuleNvs } from './nvs';
+
+/** Options of {@link createModuleStorage}. */
+export interface ModuleStorageOptions {
+  /** NVS namespace of the module's manufacturing partition to use (default `provision`). */
+  namespace?: string;
+  /**
+   * Keys in the same namespace that hold the app's own configuration: `wipe()` (factory reset) erases
+   * them together with the record. The reset journal and the Wi-Fi marker are never among them.
+   */
+  userKeys?: string[];
+}
+
+/** The storage port, plus direct access to the NVS namespace it lives in. */
+export interface ModuleStorage extends StoragePort {
+  /** The namespace, for the app's own keys (see {@link ModuleStorageOptions.userKeys}). */
+  readonly nvs: ModuleNvs;
+}
+
+/** Key of the provisioning record. */
+export const RECORD_KEY = 'record';
+/** Key of the reset journal. */
+export const JOURNAL_KEY = 'journal';
+/** Key of the marker that says the module holds persisted Wi-Fi credentials (no secret in it). */
+export const WIFI_MARKER_KEY = 'wifi';
+
+function failed(what: string, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  return provisionError('storage-failed', `${what} on the ESP32 module failed: ${msg}`, { cause: e });
+}
+
+function parse(what: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw provisionError('storage-failed', `stored ${what} is corrupt: not valid JSON`, { cause: e });
+  }
+}
+
+/**
+ * A {@link StoragePort} on the ESP32 module's NVS through `AT+SYSMFG`: the record and the reset journal
+ * are JSON strings under their own keys in our own namespace. Each save replaces one NVS key, which NVS
+ * does atomically (R10.2). The manufacturing partition is not touched by `AT+RESTORE`, so the journal
+ * survives a module factory restore too.
+ *
+ * Apps that keep state on the host instead pass their own `StoragePort` (e.g. the Linux adapter's).
+ *
+ * @example
+ * ```ts
+ * const storage = createModuleStorage(client, { userKeys: ['appcfg'] });
+ * await storage.save({ v: 1, max: 2, wifiConfigured: true });
+ * ```
+ */
+export function createModuleStorage(client: AtClient, options: ModuleStorageOptions = {}): ModuleStorage {
+  const nvs = new ModuleNvs(client, options.namespace ?? 'provision');
+  const userKeys = options.userKeys ?? [];
+  for (const k of userKeys) {
+    checkNvsName('userKeys entry', k);
+    if (k === JOURNAL_KEY || k === WIFI_MARKER_KEY) {
+      throw provisionError('invalid-config', `userKeys must not contain "${k}": it is reserved (allowed: any other NVS key)`, { field: 'userKeys' });
+    }
+  }
+
+  async function readKey(key: string, what: string): Promise<string | undefined> {
+    try {
+      return await nvs.read(key);
+    } catch (e) {
+      throw failed(`reading the ${what}`, e);
+    }
+  }
+
+  async function writeKey(key: string, what: string, text: string): Promise<void> {
+    try {
+      await nvs.write(key, text);
+    } catch (e) {
+      throw failed(`writing the ${what}`, e);
+    }
+  }
+
+  return {
+    nvs,
+    async load(): Promise<ProvisionRecord | undefined> {
+      const text = await readKey(RECORD_KEY, 'provisioning record');
+      return text === undefined ? undefined : checkRecord(parse('provisioning record', text));
+    },
+    async save(record: ProvisionRecord): Promise<void> {
+      const r = checkRecord(record);
+      await writeKey(RECORD_KEY, 'provisioning record', JSON.stringify({ v: r.v, max: r.max, wifiConfigured: r.wifiConfigured }));
+    },
+    async wipe(): Promise<void> {
+      try {
+        const present = await nvs.keys();
+        for (const k of [RECORD_KEY, ...userKeys]) {
+          if (present.includes(k)) await nvs.erase(k);
+        }
+      } catch (e) {
+        throw failed('wiping the provisioning record', e);
+      }
+    },
+    async loadJournal(): Promise<ResetJournal | undefined> {
+      const text = await readKey(JOURNAL_KEY, 'reset journal');
+      return text === undefined ? undefined : checkJournal(parse('reset journal', text));
+    },
+    async saveJournal(journal: ResetJournal): Promise<void> {
+      const j = checkJournal(journal);
+      await writeKey(JOURNAL_KEY, 'reset journal', JSON.stringify(j));
+    },
+  };
+}
