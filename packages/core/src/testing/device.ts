@@ -27,6 +27,11 @@ export interface SimulatedDevice {
   /** Boots so far (1 after creation). */
   boots: number;
   /**
+   * Start the current provisioner and let the 10 ms of boot-hold sampling (R5.2) pass on the simulated
+   * clock, so the returned promise settles. (`prov.start()` alone waits for you to advance the clock.)
+   */
+  start(): Promise<void>;
+  /**
    * Power-cycle: stop the current provisioner and create a new one on the same storage and Wi-Fi
    * (stored credentials survive, applied ones do not). Call `prov.start()` yourself.
    */
@@ -83,6 +88,11 @@ export function createSimulatedDevice(options?: SimulatedDeviceOptions): Simulat
     system: system,
     prov: make(),
     boots: 1,
+    start() {
+      const p = dev.prov.start();
+      clock.advance(10);
+      return p;
+    },
     reboot() {
       dev.prov.stop();
       // Applied-but-unpersisted credentials do not survive a power cycle.
