@@ -118,6 +118,11 @@ export interface Provisioner {
   resetProvisioning(): Promise<void>;
   /** The station state (R8.8). */
   getWifiState(): WifiState;
+  /**
+   * When the provisioning timeout will fire, in the clock's `now()` milliseconds, or undefined when no
+   * timeout is armed (§4). For countdown displays.
+   */
+  getTimeoutDeadline(): number | undefined;
   /** Reason of the last failed attempt, cleared by a connection or new credentials (R8.5). */
   getWifiDisconnectReason(): DisconnectReason | undefined;
   /** The reset journal as loaded at start (plus resets since). */
@@ -147,6 +152,7 @@ class ProvisionerImpl implements Provisioner {
   private stopped_ = false;
   private resetting_: Promise<void> | undefined;
   private timeoutTimer_: TimerHandle | undefined;
+  private deadline_: number | undefined;
   private button_: ButtonWatcher | undefined;
   private holdActive_ = false;
   private unsubscribeWifi_: (() => void) | undefined;
@@ -395,13 +401,16 @@ class ProvisionerImpl implements Provisioner {
   private armTimeoutIfNeeded_(): void {
     if (!this.started_ || this.stopped_ || this.resetting_ || this.timeoutTimer_ !== undefined || !this.timeoutEnabled_()) return;
     if (this.max_ < 1 || this.max_ >= this.config.stableState) return;
+    this.deadline_ = this.clock_.now() + this.config.timeoutMs;
     this.timeoutTimer_ = this.clock_.setTimeout(() => {
       this.timeoutTimer_ = undefined;
+      this.deadline_ = undefined;
       void this.factoryReset('timeout');
     }, this.config.timeoutMs);
   }
 
   private cancelTimeout_(): void {
+    this.deadline_ = undefined;
     if (this.timeoutTimer_ !== undefined) {
       this.clock_.clearTimeout(this.timeoutTimer_);
       this.timeoutTimer_ = undefined;
@@ -432,7 +441,7 @@ class ProvisionerImpl implements Provisioner {
       emit: (type: ButtonEventType) => this.emit_('button', { type: type }),
       holdStarted: () => {
         this.holdActive_ = true;
-        if (!this.resetting_) this.led_.show(RESET_PENDING);
+        if (!this.resetting_) this.led_.show(this.config.led.patterns.resetPending || RESET_PENDING);
       },
       holdEnded: () => {
         this.holdActive_ = false;
@@ -656,6 +665,10 @@ class ProvisionerImpl implements Provisioner {
 
   getWifiState(): WifiState {
     return this.wifiState_;
+  }
+
+  getTimeoutDeadline(): number | undefined {
+    return this.deadline_;
   }
 
   getWifiDisconnectReason(): DisconnectReason | undefined {

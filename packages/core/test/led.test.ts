@@ -127,3 +127,12 @@ describe('§6 LED', () => {
     expect(prov.getCurState()).toBe(2);
   });
 });
+
+describe('§6 LED overrides', () => {
+  it('R6.3 led.patterns.resetPending overrides the reset-pending pattern', async () => {
+    const { dev } = await boot({ ledBlink: true, config: { button: { holdMs: 2000 }, led: { patterns: { resetPending: { on: 50, off: 150 } } } } });
+    dev.button.press();
+    dev.clock.advance(50);
+    expect(dev.led.blinks.slice(-1)).toEqual([{ at: 60, onMs: 50, offMs: 150 }]);
+  });
+});

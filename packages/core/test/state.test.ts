@@ -204,3 +204,14 @@ describe('§4 provisioning timeout', () => {
     expect(names(log, ['reset'])).toEqual([]);
   });
 });
+
+describe('§4 timeout deadline', () => {
+  it('R4.1 getTimeoutDeadline() tells when the armed timeout fires, and undefined once cancelled (R4.2)', async () => {
+    const { dev } = await boot({ config: { timeoutMs: 60_000 } });
+    expect(dev.prov.getTimeoutDeadline()).toBeUndefined();
+    dev.prov.setCurState(1);
+    expect(dev.prov.getTimeoutDeadline()).toBe(dev.clock.now() + 60_000);
+    dev.prov.setCurState(3);
+    expect(dev.prov.getTimeoutDeadline()).toBeUndefined();
+  });
+});
