@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'mgos/index': 'src/mgos.ts' },
   format: ['esm', 'cjs'],
   target: 'es2020',
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },

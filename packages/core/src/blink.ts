@@ -1,4 +1,5 @@
 import type { LedPattern } from './config';
+import { isThenable } from './maybe';
 import type { Clock, LedPort, MaybePromise, TimerHandle } from './ports';
 
 /** Solid on. */
@@ -21,7 +22,7 @@ export const RESET_PENDING: LedPattern = { on: 100, off: 100 };
  * ```
  */
 export function patternFor(cur: number, stableState: number, overrides?: { [state: string]: LedPattern }): LedPattern {
-  const eff = stableState === 0 ? 3 : stableState;
+  const eff = stableState || 3;
   const o = overrides || {};
   const exact = o[String(cur)];
   if (exact) return exact;
@@ -29,11 +30,6 @@ export function patternFor(cur: number, stableState: number, overrides?: { [stat
   if (cur === 0) return { on: 1000, off: 1000 };
   if (cur === 1) return { on: 500, off: 500 };
   return { on: 250, off: 250 };
-}
-
-/** True when the pattern is steady (no toggling). */
-export function isSteady(p: LedPattern): boolean {
-  return p.on === 0 || p.off === 0;
 }
 
 /**
@@ -59,26 +55,22 @@ export class LedDriver {
     this.report_ = report;
   }
 
-  /** The pattern being shown, if any. */
-  current(): LedPattern | undefined {
-    return this.pattern_;
-  }
-
   /** Show `p`. Showing the pattern already shown changes nothing (the phase is kept). */
-  show(p: LedPattern): void {
+  show_(p: LedPattern): void {
     const led = this.led_;
     if (!led) return;
-    if (this.pattern_ && this.pattern_.on === p.on && this.pattern_.off === p.off) return;
+    const cur = this.pattern_;
+    if (cur && cur.on === p.on && cur.off === p.off) return;
     this.cancel_();
     this.pattern_ = p;
     this.lit_ = undefined;
-    if (isSteady(p)) {
+    // Steady (no toggling).
+    if (p.on === 0 || p.off === 0) {
       this.write_(p.off === 0);
       return;
     }
     if (led.blink) {
-      const blink = led.blink.bind(led);
-      this.guard_(() => blink(p.on, p.off));
+      this.guard_(() => (led as Required<LedPort>).blink(p.on, p.off));
       return;
     }
     this.start_ = this.clock_.now();
@@ -86,7 +78,7 @@ export class LedDriver {
   }
 
   /** Stop toggling; the LED keeps its level. */
-  stop(): void {
+  stop_(): void {
     this.cancel_();
     this.pattern_ = undefined;
   }
@@ -117,7 +109,7 @@ export class LedDriver {
   private guard_(fn: () => MaybePromise<void>): void {
     try {
       const r = fn();
-      if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, this.report_);
+      if (isThenable(r)) r.then(undefined, this.report_);
     } catch (e) {
       this.report_(e);
     }

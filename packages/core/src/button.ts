@@ -1,3 +1,4 @@
+import type { ResolvedConfig } from './config';
 import { after } from './maybe';
 import type { ButtonEdge, ButtonPort, Clock, MaybePromise, TimerHandle } from './ports';
 
@@ -11,21 +12,19 @@ export interface ButtonEvent {
 
 /** What the button logic needs from the provisioner. @internal */
 export interface ButtonHost {
-  clock: Clock;
-  holdMs: number;
-  debounceMs: number;
-  inhibitAfterMs: number;
-  uptime(): MaybePromise<number>;
-  isLatched(): boolean;
-  clearLatch(): void;
-  emit(type: ButtonEventType): void;
+  clock_: Clock;
+  cfg_: ResolvedConfig['button'];
+  uptime_(): MaybePromise<number>;
+  isLatched_(): boolean;
+  clearLatch_(): void;
+  emit_(type: ButtonEventType): void;
   /** A hold timer started (show the reset-pending LED, R5.6). */
-  holdStarted(): void;
+  holdStarted_(): void;
   /** A hold timer ended without a reset. */
-  holdEnded(): void;
+  holdEnded_(): void;
   /** The button asks for a factory reset. */
-  activate(): void;
-  report(e: unknown): void;
+  activate_(): void;
+  report_(e: unknown): void;
 }
 
 /** Boot-hold sampling (R5.2): this many samples, this far apart, more than this many pressed. */
@@ -39,14 +38,14 @@ const SAMPLES_NEEDED = 7;
  * @internal
  */
 export class ButtonWatcher {
-  private pressed_ = false;
+  private pressed_?: boolean;
   private debounceTimer_: TimerHandle | undefined;
   private holdTimer_: TimerHandle | undefined;
   private sampleTimer_: TimerHandle | undefined;
   private unwatch_: (() => void) | undefined;
-  private stopped_ = false;
+  private stopped_?: boolean;
   /** The current press was inhibited: ignore its release. */
-  private ignoring_ = false;
+  private ignoring_?: boolean;
 
   private readonly port_: ButtonPort;
   private readonly host_: ButtonHost;
@@ -59,9 +58,9 @@ export class ButtonWatcher {
   /**
    * Begin watching. In boot-hold mode resolves after sampling; `done(true)` means a reset was asked for.
    */
-  begin(done: (resetRequested: boolean) => void): void {
+  begin_(done: (resetRequested: boolean) => void): void {
     const h = this.host_;
-    if (h.holdMs === 0) {
+    if (h.cfg_.holdMs === 0) {
       this.sampleBoot_(done);
       return;
     }
@@ -70,16 +69,16 @@ export class ButtonWatcher {
       () => this.port_.read(),
       (level) => {
         if (this.stopped_) return;
-        if (level) this.onEdge_({ pressed: true, at: h.clock.now() });
-        else if (h.isLatched()) h.clearLatch();
+        if (level) this.onEdge_({ pressed: true, at: h.clock_.now() });
+        else if (h.isLatched_()) h.clearLatch_();
       },
-      (e) => h.report(e),
+      (e) => h.report_(e),
     );
     done(false);
   }
 
   /** Stop all timers and edge delivery. */
-  stop(): void {
+  stop_(): void {
     this.stopped_ = true;
     this.debounceTimer_ = this.clear_(this.debounceTimer_);
     this.holdTimer_ = this.clear_(this.holdTimer_);
@@ -90,7 +89,7 @@ export class ButtonWatcher {
       try {
         u();
       } catch (e) {
-        this.host_.report(e);
+        this.host_.report_(e);
       }
     }
   }
@@ -102,28 +101,28 @@ export class ButtonWatcher {
     let sawRelease = false;
     const finish = (): void => {
       if (this.stopped_) return;
-      if (sawRelease && h.isLatched()) h.clearLatch();
+      if (sawRelease && h.isLatched_()) h.clearLatch_();
       if (pressedCount > SAMPLES_NEEDED) {
         after(
-          () => h.uptime(),
+          () => h.uptime_(),
           (up) => {
             if (this.stopped_) return;
-            if (h.inhibitAfterMs > 0 && up > h.inhibitAfterMs) {
-              h.emit('inhibited');
+            if (h.cfg_.inhibitAfterMs > 0 && up > h.cfg_.inhibitAfterMs) {
+              h.emit_('inhibited');
               done(false);
-            } else if (h.isLatched()) {
-              h.emit('stuck');
+            } else if (h.isLatched_()) {
+              h.emit_('stuck');
               this.pressed_ = true;
               // Keep watching so the latch clears the moment the button is let go (R5.5).
               this.watchEdges_();
               done(false);
             } else {
-              h.emit('activated');
+              h.emit_('activated');
               done(true);
             }
           },
           (e) => {
-            h.report(e);
+            h.report_(e);
             done(false);
           },
         );
@@ -141,13 +140,13 @@ export class ButtonWatcher {
           else sawRelease = true;
           taken++;
           if (taken >= SAMPLES) finish();
-          else this.sampleTimer_ = h.clock.setTimeout(sample, SAMPLE_GAP_MS);
+          else this.sampleTimer_ = h.clock_.setTimeout(sample, SAMPLE_GAP_MS);
         },
         (e) => {
-          h.report(e);
+          h.report_(e);
           taken++;
           if (taken >= SAMPLES) finish();
-          else this.sampleTimer_ = h.clock.setTimeout(sample, SAMPLE_GAP_MS);
+          else this.sampleTimer_ = h.clock_.setTimeout(sample, SAMPLE_GAP_MS);
         },
       );
     };
@@ -159,7 +158,7 @@ export class ButtonWatcher {
     try {
       this.unwatch_ = this.port_.watch((edge) => this.onEdge_(edge));
     } catch (e) {
-      this.host_.report(e);
+      this.host_.report_(e);
     }
   }
 
@@ -169,62 +168,62 @@ export class ButtonWatcher {
     if (!edge.pressed) {
       if (!this.pressed_) return;
       this.pressed_ = false;
-      if (h.isLatched()) h.clearLatch();
+      if (h.isLatched_()) h.clearLatch_();
       this.ignoring_ = false;
-      if (this.debounceTimer_ !== undefined) this.debounceTimer_ = this.clear_(this.debounceTimer_);
+      this.debounceTimer_ = this.clear_(this.debounceTimer_);
       if (this.holdTimer_ !== undefined) {
         this.holdTimer_ = this.clear_(this.holdTimer_);
-        h.emit('released');
-        h.holdEnded();
+        h.emit_('released');
+        h.holdEnded_();
       }
       return;
     }
     if (this.pressed_) return;
     this.pressed_ = true;
     // Boot-hold mode watches edges only to clear the latch.
-    if (h.holdMs === 0) return;
+    if (h.cfg_.holdMs === 0) return;
     after(
-      () => h.uptime(),
+      () => h.uptime_(),
       (up) => {
         if (this.stopped_ || !this.pressed_) return;
-        if (h.inhibitAfterMs > 0 && up > h.inhibitAfterMs) {
+        if (h.cfg_.inhibitAfterMs > 0 && up > h.cfg_.inhibitAfterMs) {
           this.ignoring_ = true;
-          h.emit('inhibited');
+          h.emit_('inhibited');
           return;
         }
-        const debounce = this.port_.hardwareDebounce ? 0 : h.debounceMs;
+        const debounce = this.port_.hardwareDebounce ? 0 : h.cfg_.debounceMs;
         if (debounce === 0) this.confirmPress_();
         else
-          this.debounceTimer_ = h.clock.setTimeout(() => {
+          this.debounceTimer_ = h.clock_.setTimeout(() => {
             this.debounceTimer_ = undefined;
             this.confirmPress_();
           }, debounce);
       },
-      (e) => h.report(e),
+      (e) => h.report_(e),
     );
   }
 
   private confirmPress_(): void {
     const h = this.host_;
     if (this.stopped_ || !this.pressed_ || this.ignoring_) return;
-    h.emit('pressed');
-    h.holdStarted();
-    this.holdTimer_ = h.clock.setTimeout(() => {
+    h.emit_('pressed');
+    h.holdStarted_();
+    this.holdTimer_ = h.clock_.setTimeout(() => {
       this.holdTimer_ = undefined;
       if (this.stopped_ || !this.pressed_) return;
-      if (h.isLatched()) {
-        h.emit('stuck');
-        h.holdEnded();
+      if (h.isLatched_()) {
+        h.emit_('stuck');
+        h.holdEnded_();
         return;
       }
-      h.emit('activated');
-      h.activate();
-    }, h.holdMs);
+      h.emit_('activated');
+      h.activate_();
+    }, h.cfg_.holdMs);
   }
 
   /** Clear a timer; returns undefined to store back in its field. */
   private clear_(t: TimerHandle | undefined): undefined {
-    if (t !== undefined) this.host_.clock.clearTimeout(t);
+    if (t !== undefined) this.host_.clock_.clearTimeout(t);
     return undefined;
   }
 

@@ -1,4 +1,5 @@
 import { provisionError } from './errors';
+import { isIntIn, isObject } from './guards';
 
 /**
  * An LED pattern: lit for `on` ms, dark for `off` ms, repeating. `off: 0` is solid on; `on: 0` is
@@ -85,34 +86,14 @@ export interface ResolvedConfig {
 const MAX_MS = 2147483647; // the largest delay every platform's timers accept (2^31 - 1)
 const MIN_MS = -2147483648;
 
-function isInt(v: unknown): v is number {
-  return typeof v === 'number' && isFinite(v) && Math.floor(v) === v;
-}
-
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || typeof v !== 'object') return String(v);
   return Array.isArray(v) ? 'an array' : 'an object';
 }
 
-function checkKeys(obj: Obj, path: string, allowed: string[]): void {
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    if (allowed.indexOf(keys[i]) < 0) {
-      const where = path ? `${path}.${keys[i]}` : keys[i];
-      throw provisionError('invalid-config', `unknown config key ${where}; allowed keys${path ? ' of ' + path : ''}: ${allowed.join(', ')}`, {
-        field: where,
-      });
-    }
-  }
-}
-
 function bad(path: string, what: string, v: unknown): never {
   throw provisionError('invalid-config', `${path} must be ${what}, got ${describe(v)}`, { field: path });
-}
-
-function isObject(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 type Obj = { [k: string]: unknown };
@@ -134,9 +115,17 @@ const SCHEMA: Schema = {
 };
 
 function walk(schema: Schema, input: Obj, path: string): Obj {
-  checkKeys(input, path, Object.keys(schema));
-  const out: Obj = {};
   const keys = Object.keys(schema);
+  const given = Object.keys(input);
+  for (let i = 0; i < given.length; i++) {
+    if (keys.indexOf(given[i]) < 0) {
+      const where = path ? `${path}.${given[i]}` : given[i];
+      throw provisionError('invalid-config', `unknown config key ${where}; allowed keys${path ? ' of ' + path : ''}: ${keys.join(', ')}`, {
+        field: where,
+      });
+    }
+  }
+  const out: Obj = {};
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const rule = schema[k];
@@ -149,11 +138,11 @@ function walk(schema: Schema, input: Obj, path: string): Obj {
       if (v !== undefined && typeof v !== 'boolean') bad(p, 'true or false', v);
       out[k] = v === undefined ? rule : v;
     } else if (Array.isArray(rule) && typeof rule[0] === 'string') {
-      if (v !== undefined && rule.indexOf(v as never) < 0) bad(p, (rule as string[]).map((x) => JSON.stringify(x)).join(' or '), v);
+      if (v !== undefined && rule.indexOf(v as never) < 0) bad(p, `"${rule.join('" or "')}"`, v);
       out[k] = v === undefined ? rule[0] : v;
     } else if (Array.isArray(rule)) {
       const r = rule as number[];
-      if (v !== undefined && (!isInt(v) || v < r[0] || v > r[1])) bad(p, `an integer from ${r[0]} to ${r[1]}`, v);
+      if (v !== undefined && !isIntIn(v, r[0], r[1])) bad(p, `an integer from ${r[0]} to ${r[1]}`, v);
       out[k] = v === undefined ? r[2] : v;
     } else {
       if (v !== undefined && !isObject(v)) bad(p, 'an object', v);
@@ -163,14 +152,10 @@ function walk(schema: Schema, input: Obj, path: string): Obj {
   return out;
 }
 
-/** "0".."255" without leading zeros. (No RegExp: Espruino's engine is minimal.) */
+/** "0".."255" in canonical form: no sign, leading zeros, exponent or spaces. */
 function isStateKey(k: string): boolean {
-  if (k.length < 1 || k.length > 3) return false;
-  for (let i = 0; i < k.length; i++) {
-    const c = k.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return (k === '0' || k.charAt(0) !== '0') && Number(k) <= 255;
+  const n = Number(k);
+  return isIntIn(n, 0, 255) && String(n) === k;
 }
 
 function patternsField(v: unknown, path: string): { [state: string]: LedPattern } {
@@ -185,10 +170,12 @@ function patternsField(v: unknown, path: string): { [state: string]: LedPattern 
       throw provisionError('invalid-config', `unknown LED pattern key ${p}; allowed: a state 0..255, stable, resetPending`, { field: p });
     }
     const pat = v[k];
-    if (!isObject(pat)) bad(p, 'an object {on, off}', pat);
-    const ms = walk({ on: [0, 60000, -1], off: [0, 60000, -1] }, pat, p);
-    if ((ms.on as number) < 0 || (ms.off as number) < 0) bad(p, '{on, off} with both set (integers from 0 to 60000 ms)', pat);
-    out[k] = { on: ms.on as number, off: ms.off as number };
+    const need = '{on, off}, both integers from 0 to 60000 (ms)';
+    if (!isObject(pat)) bad(p, need, pat);
+    // -1: not given (both are required).
+    const ms = walk({ on: [0, 60000, -1], off: [0, 60000, -1] }, pat, p) as unknown as LedPattern;
+    if (ms.on < 0 || ms.off < 0) bad(p, need, pat);
+    out[k] = ms;
   }
   return out;
 }
@@ -213,7 +200,7 @@ export function validateConfig(input?: ProvisionConfig | null): ResolvedConfig {
 
 /** Is `n` an integer 0..255 (a provisioning state)? @internal */
 export function checkState(n: unknown, what: string): number {
-  if (!isInt(n) || n < 0 || n > 255) {
+  if (!isIntIn(n, 0, 255)) {
     throw provisionError('invalid-state', `${what} must be an integer from 0 to 255, got ${describe(n)}`, { field: what });
   }
   return n;

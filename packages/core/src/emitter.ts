@@ -41,10 +41,7 @@ export class Emitter<Events extends object> {
   /** Remove a listener added with {@link Emitter.on}. */
   off<K extends keyof Events>(name: K, listener: Listener<Events[K]>): void {
     const list = this.listeners_[name];
-    if (!list) return;
-    const next: Listener<Events[K]>[] = [];
-    for (let i = 0; i < list.length; i++) if (list[i] !== listener) next.push(list[i]);
-    this.listeners_[name] = next;
+    if (list) this.listeners_[name] = list.filter((l) => l !== listener);
   }
 
   /**

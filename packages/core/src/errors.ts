@@ -53,17 +53,17 @@ export function provisionError(
   const err = new Error(message) as ProvisionError;
   err.name = 'ProvisionError';
   err.code = code;
-  if (details && details.field !== undefined) err.field = details.field;
-  if (details && details.cause !== undefined) err.cause = details.cause;
+  if (details) {
+    if (details.field !== undefined) err.field = details.field;
+    if (details.cause !== undefined) err.cause = details.cause;
+  }
   return err;
 }
 
 /** True when `e` is a {@link ProvisionError} (optionally with the given code). */
 export function isProvisionError(e: unknown, code?: ProvisionErrorCode): e is ProvisionError {
-  if (!e || typeof e !== 'object') return false;
-  const c = (e as { code?: unknown }).code;
-  if ((e as { name?: unknown }).name !== 'ProvisionError' || typeof c !== 'string') return false;
-  return code === undefined || c === code;
+  const o = e as { name?: unknown; code?: unknown } | null;
+  return !!o && typeof o === 'object' && o.name === 'ProvisionError' && typeof o.code === 'string' && (code === undefined || o.code === code);
 }
 
 /** A short, secret-free description of any thrown value, for `warning`/`error` events. */

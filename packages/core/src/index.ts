@@ -26,8 +26,6 @@ export type { CredFailEvent, CredRecvEvent, SessionEvents, SessionState, SetStaC
 export { validateConfig } from './config';
 export type { ButtonConfig, LedConfig, LedPattern, ProvisionConfig, ResolvedConfig, SessionConfig, WifiConfig } from './config';
 export { validateCredentials } from './credentials';
-export { fromMgosConfig } from './mgos';
-export type { MgosMapping } from './mgos';
 export { isProvisionError, provisionError } from './errors';
 export type { ProvisionError, ProvisionErrorCode } from './errors';
 export { patternFor } from './blink';

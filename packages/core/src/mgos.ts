@@ -1,3 +1,9 @@
+/**
+ * `@provision/core/mgos`: mapping a Mongoose OS `provision` config to ours. A separate entry so that
+ * apps which do not need it do not ship it.
+ *
+ * @module
+ */
 import { validateConfig, type ProvisionConfig } from './config';
 import { provisionError } from './errors';
 

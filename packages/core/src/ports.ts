@@ -158,7 +158,7 @@ export interface WifiCredentials {
   passphrase?: string;
   /** Optional BSSID to pin, `aa:bb:cc:dd:ee:ff`. */
   bssid?: string;
-  /** Optional channel hint 1..165 (ESP-IDF's `channel`). */
+  /** Optional channel hint 0..196 (0 = any; ESP-IDF's `channel`). */
   channel?: number;
 }
 

@@ -18,7 +18,7 @@ import type {
   WifiCredentials,
   WifiEvent,
 } from './ports';
-import { checkJournal, checkRecord, freshJournal, JOURNAL_LIMIT, RECORD_VERSION } from './record';
+import { CAUSES, checkJournal, checkRecord, freshJournal, JOURNAL_LIMIT, RECORD_VERSION } from './record';
 import { Session, type SessionEvents, type SessionState } from './session';
 
 /** Named provisioning states (R3). States above 3 are application-defined. */
@@ -79,7 +79,10 @@ export interface ProvisionEvents extends SessionEvents {
 export interface Provisioner {
   /** Load the record, emit the first `state`, check the boot button, arm timers (R3.6). */
   start(): Promise<void>;
-  /** Stop watching ports and cancel every timer. Nothing is written. */
+  /**
+   * Stop watching ports and cancel every timer. Nothing is written. A factory reset already under way
+   * still reboots (R7.3: the reboot always happens).
+   */
   stop(): void;
   /** Set the current state 0..255 (R3.2); raises and persists `max` when above it. */
   setCurState(n: number): void;
@@ -147,21 +150,22 @@ class ProvisionerImpl implements Provisioner {
   private max_ = 0;
   private wifiConfigured_ = false;
   private journal_: ResetJournal = freshJournal();
-  private started_ = false;
+  // Flags without an initialiser start undefined, i.e. false: no constructor code for them.
+  private started_?: boolean;
   private startPromise_: Promise<void> | undefined;
-  private stopped_ = false;
+  private stopped_?: boolean;
   private resetting_: Promise<void> | undefined;
   private timeoutTimer_: TimerHandle | undefined;
   private deadline_: number | undefined;
   private button_: ButtonWatcher | undefined;
-  private holdActive_ = false;
+  private holdActive_?: boolean;
   private unsubscribeWifi_: (() => void) | undefined;
   private wifiState_: WifiState = 'disconnected';
   private lastReason_: DisconnectReason | undefined;
   private badCount_ = 0;
-  private unpersisted_ = false;
-  private dirty_ = false;
-  private writing_: MaybePromise<void> = undefined;
+  private unpersisted_?: boolean;
+  private dirty_?: boolean;
+  private writing_?: MaybePromise<void>;
 
   private readonly ports_: Ports;
 
@@ -174,17 +178,17 @@ class ProvisionerImpl implements Provisioner {
     this.clock_ = ports.clock || defaultClock;
     this.led_ = new LedDriver(ports.led, this.clock_, (e) => this.fail_('LED port failed', e));
     this.session_ = new Session({
-      clock: this.clock_,
-      cfg: this.config.session,
-      emit: (name, payload) => this.emit_(name, payload as ProvisionEvents[typeof name]),
-      discard: () => this.discardCredentials_(),
-      rewind: () => {
+      clock_: this.clock_,
+      cfg_: this.config.session,
+      emit_: (name, payload) => this.emit_(name, payload as ProvisionEvents[typeof name]),
+      discard_: () => this.discardCredentials_(),
+      rewind_: () => {
         this.applyCur_(0);
         this.setMaxState(0);
       },
     });
     // R6.2: dark until the first state event.
-    if (ports.led) this.led_.show(SOLID_OFF);
+    this.led_.show_(SOLID_OFF);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -204,12 +208,13 @@ class ProvisionerImpl implements Provisioner {
   private emit_<K extends keyof ProvisionEvents>(name: K, payload: ProvisionEvents[K]): void {
     // A listener that throws must never break the state machine.
     this.events_.emit(name, payload, (e) => {
-      if (name !== 'error') this.fail_(`a "${String(name)}" listener threw`, e);
+      if (name !== 'error') this.fail_(`a "${name}" listener threw`, e);
     });
   }
 
   private fail_(what: string, e: unknown, code?: ProvisionError['code']): void {
-    const err = isProvisionError(e) ? e : provisionError(code || 'invalid-state', `${what}: ${describeError(e)}`, { cause: e });
+    // Always say which step failed; keep a port's own code.
+    const err = provisionError(isProvisionError(e) ? e.code : code || 'invalid-state', `${what}: ${describeError(e)}`, { cause: e });
     this.emit_('error', err);
   }
 
@@ -229,7 +234,7 @@ class ProvisionerImpl implements Provisioner {
             return;
           }
           if (this.stopped_ || this.resetting_) return resolve();
-          this.armTimeoutIfNeeded_();
+          this.updateTimeout_();
           this.subscribeWifi_();
           resolve();
         });
@@ -253,16 +258,16 @@ class ProvisionerImpl implements Provisioner {
   stop(): void {
     this.stopped_ = true;
     this.cancelTimers_();
-    if (this.unsubscribeWifi_) {
-      const u = this.unsubscribeWifi_;
-      this.unsubscribeWifi_ = undefined;
+    const u = this.unsubscribeWifi_;
+    this.unsubscribeWifi_ = undefined;
+    if (u) {
       try {
         u();
       } catch (e) {
         this.fail_('Wi-Fi unsubscribe failed', e);
       }
     }
-    this.session_.halt();
+    this.session_.halt_();
   }
 
   private adopt_(rec: ProvisionRecord | undefined): void {
@@ -292,10 +297,10 @@ class ProvisionerImpl implements Provisioner {
   private cancelTimers_(): void {
     this.cancelTimeout_();
     if (this.button_) {
-      this.button_.stop();
+      this.button_.stop_();
       this.button_ = undefined;
     }
-    this.led_.stop();
+    this.led_.stop_();
   }
 
   // ---- state (R3) ---------------------------------------------------------------------------
@@ -355,8 +360,13 @@ class ProvisionerImpl implements Provisioner {
     this.emitState_(prevCur, prevMax);
   }
 
+  /** The LED pattern of the current state (R6.1), unless a reset is under way. */
+  private showState_(): void {
+    if (!this.resetting_) this.led_.show_(patternFor(this.cur_, this.config.stableState, this.config.led.patterns));
+  }
+
   private emitState_(prevCur: number, prevMax: number): void {
-    if (!this.holdActive_ && !this.resetting_) this.led_.show(patternFor(this.cur_, this.config.stableState, this.config.led.patterns));
+    if (!this.holdActive_) this.showState_();
     this.emit_('state', { cur: this.cur_, max: this.max_, prevCur: prevCur, prevMax: prevMax });
   }
 
@@ -382,25 +392,18 @@ class ProvisionerImpl implements Provisioner {
   }
 
   private saveJournal_(): MaybePromise<void> {
-    const j = this.getResetJournal();
-    return this.ports_.storage.saveJournal(j);
+    return this.ports_.storage.saveJournal(this.getResetJournal());
   }
 
   // ---- provisioning timeout (R4) ------------------------------------------------------------
 
-  private timeoutEnabled_(): boolean {
-    return this.config.stableState > 0 && this.config.timeoutMs > 0;
-  }
-
+  /** Armed while 1 <= max < stableState (so never when stableState is 0), unless timeoutMs <= 0 (R4.5). */
   private updateTimeout_(): void {
-    const stable = this.config.stableState;
-    if (this.max_ === 0 || this.max_ >= stable) this.cancelTimeout_();
-    else this.armTimeoutIfNeeded_();
+    if (this.max_ < 1 || this.max_ >= this.config.stableState) this.cancelTimeout_();
+    else if (this.started_ && !this.stopped_ && !this.resetting_ && this.timeoutTimer_ === undefined && this.config.timeoutMs > 0) this.armTimeout_();
   }
 
-  private armTimeoutIfNeeded_(): void {
-    if (!this.started_ || this.stopped_ || this.resetting_ || this.timeoutTimer_ !== undefined || !this.timeoutEnabled_()) return;
-    if (this.max_ < 1 || this.max_ >= this.config.stableState) return;
+  private armTimeout_(): void {
     this.deadline_ = this.clock_.now() + this.config.timeoutMs;
     this.timeoutTimer_ = this.clock_.setTimeout(() => {
       this.timeoutTimer_ = undefined;
@@ -424,45 +427,41 @@ class ProvisionerImpl implements Provisioner {
     const b = this.config.button;
     if (!port || b.holdMs < 0) return done(false);
     this.button_ = new ButtonWatcher(port, {
-      clock: this.clock_,
-      holdMs: b.holdMs,
-      debounceMs: b.debounceMs,
-      inhibitAfterMs: b.inhibitAfterMs,
-      uptime: () => {
+      clock_: this.clock_,
+      cfg_: b,
+      uptime_: () => {
         const sys = this.ports_.system;
         return sys.uptimeMs ? sys.uptimeMs() : this.clock_.now();
       },
-      isLatched: () => this.journal_.buttonLatched,
-      clearLatch: () => {
+      isLatched_: () => this.journal_.buttonLatched,
+      clearLatch_: () => {
         if (this.resetting_) return;
         this.journal_.buttonLatched = false;
         this.enqueueWrite_(() => this.saveJournal_(), 'clearing the stuck-button latch failed');
       },
-      emit: (type: ButtonEventType) => this.emit_('button', { type: type }),
-      holdStarted: () => {
+      emit_: (type: ButtonEventType) => this.emit_('button', { type: type }),
+      holdStarted_: () => {
         this.holdActive_ = true;
-        if (!this.resetting_) this.led_.show(this.config.led.patterns.resetPending || RESET_PENDING);
+        if (!this.resetting_) this.led_.show_(this.config.led.patterns.resetPending || RESET_PENDING);
       },
-      holdEnded: () => {
+      holdEnded_: () => {
         this.holdActive_ = false;
-        if (!this.resetting_) this.led_.show(patternFor(this.cur_, this.config.stableState, this.config.led.patterns));
+        this.showState_();
       },
-      activate: () => {
+      activate_: () => {
         void this.factoryReset('button');
       },
-      report: (e) => this.fail_('button port failed', e),
+      report_: (e) => this.fail_('button port failed', e),
     });
-    this.button_.begin(done);
+    this.button_.begin_(done);
   }
 
   // ---- factory reset (R7) -------------------------------------------------------------------
 
   factoryReset(cause?: ResetCause): Promise<void> {
     const c: ResetCause = cause === undefined ? 'app' : cause;
-    if (['button', 'timeout', 'bad-credentials', 'app'].indexOf(c) < 0) {
-      return Promise.reject(
-        provisionError('invalid-state', `factoryReset cause must be button, timeout, bad-credentials or app, got ${JSON.stringify(c)}`),
-      );
+    if (CAUSES.indexOf(c) < 0) {
+      return Promise.reject(provisionError('invalid-state', `factoryReset cause must be one of ${CAUSES.join(', ')}; got ${JSON.stringify(c)}`));
     }
     if (this.resetting_) return this.resetting_;
     let done: () => void = () => undefined;
@@ -471,8 +470,8 @@ class ProvisionerImpl implements Provisioner {
     });
     // Step 1: stop every timer and refuse further persistence (R7.2).
     this.cancelTimers_();
-    this.session_.halt();
-    this.led_.show(SOLID_OFF);
+    this.session_.halt_();
+    this.led_.show_(SOLID_OFF);
     const storage = this.ports_.storage;
     const wifi = this.ports_.wifi;
     const at = this.clock_.wallNow ? this.clock_.wallNow() : this.clock_.now();
@@ -484,7 +483,7 @@ class ProvisionerImpl implements Provisioner {
         this.wifiConfigured_ = false;
         const resets = this.journal_.resets.concat([{ cause: c, at: at }]);
         this.journal_ = {
-          resets: resets.length > JOURNAL_LIMIT ? resets.slice(resets.length - JOURNAL_LIMIT) : resets,
+          resets: resets.slice(-JOURNAL_LIMIT),
           buttonLatched: c === 'button' ? true : this.journal_.buttonLatched,
         };
         return this.saveJournal_();
@@ -507,13 +506,10 @@ class ProvisionerImpl implements Provisioner {
           );
         }, this.config.rebootDelayMs);
       };
-      if (isThenable(r)) r.then(reboot, reboot);
-      else reboot();
+      andThen(r, reboot);
     };
     // A write already in flight finishes first, so the wipe cannot be overwritten by it.
-    const w = this.writing_;
-    if (isThenable(w)) w.then(afterWrites, afterWrites);
-    else afterWrites();
+    andThen(this.writing_, afterWrites);
     return this.resetting_;
   }
 
@@ -557,10 +553,9 @@ class ProvisionerImpl implements Provisioner {
         if (wifi) this.enqueueWrite_(() => wifi.persist(), 'persisting Wi-Fi credentials failed');
       }
       // One write for wifiConfigured and a raised max together.
-      const prevCur = this.cur_;
-      if (prevCur !== 2) this.applyCur_(2);
+      if (this.cur_ !== 2) this.applyCur_(2);
       else this.flush_();
-      this.session_.connected();
+      this.session_.connected_();
     } else if (ev.type === 'disconnected') {
       this.onDisconnected_(ev.reason, ev.raw);
     }
@@ -571,13 +566,13 @@ class ProvisionerImpl implements Provisioner {
     this.lastReason_ = r;
     // R3.4 first, so that a session failure's rewind (R8.5) is the last word on the state.
     this.applyCur_(1);
-    const sessionWasActive = this.session_.isActive();
-    const verdict = this.session_.disconnected(r, raw);
+    const sessionWasActive = this.session_.isActive_();
+    const verdict = this.session_.disconnected_(r, raw);
     const ev: WifiStateEvent = { state: 'disconnected', reason: r };
     if (raw !== undefined) ev.raw = raw;
     if (verdict === 'attempt-failed') {
       ev.state = 'attempt-failed';
-      ev.attemptsRemaining = this.session_.attemptsRemaining();
+      ev.attemptsRemaining = this.session_.attemptsRemaining_();
     } else if (verdict === 'retry') ev.state = 'connecting';
     this.setWifiState_(ev);
     if (this.resetting_ || sessionWasActive) return;
@@ -605,7 +600,7 @@ class ProvisionerImpl implements Provisioner {
       if (!wifi) throw provisionError('invalid-state', 'configureSta() needs a Wi-Fi port');
       if (this.resetting_) throw provisionError('invalid-state', 'configureSta() refused: a factory reset is in progress');
       let c = validateCredentials(creds);
-      if (this.session_.isActive()) c = this.session_.receive(c, validateCredentials);
+      if (this.session_.isActive_()) c = this.session_.receive_(c, validateCredentials);
       const persistNow = this.config.session.persist === 'before-connect';
       this.badCount_ = 0;
       this.lastReason_ = undefined;
@@ -616,7 +611,7 @@ class ProvisionerImpl implements Provisioner {
         () => wifi.connect(c, { persist: persistNow }),
         () => undefined,
         (e) => {
-          throw provisionError('wifi-failed', `applying the Wi-Fi credentials failed: ${describeError(e)}`, { cause: e });
+          throw provisionError('wifi-failed', `applying Wi-Fi credentials failed: ${describeError(e)}`, { cause: e });
         },
       );
       return Promise.resolve(r);
@@ -629,23 +624,23 @@ class ProvisionerImpl implements Provisioner {
 
   startSession(): void {
     if (this.resetting_) throw provisionError('invalid-state', 'startSession() refused: a factory reset is in progress');
-    this.session_.start();
+    this.session_.start_();
   }
 
   stopSession(): void {
-    this.session_.stop();
+    this.session_.stop_();
   }
 
   getSessionState(): SessionState {
-    return this.session_.state;
+    return this.session_.state_;
   }
 
   resetOnFailure(): boolean {
-    return this.session_.resetOnFailure();
+    return this.session_.resetOnFailure_();
   }
 
   resetForReprovision(): void {
-    this.session_.resetForReprovision();
+    this.session_.resetForReprovision_();
     this.setWifiState_({ state: 'disconnected' });
   }
 
@@ -657,7 +652,7 @@ class ProvisionerImpl implements Provisioner {
         () => wifi.forget(),
         () => undefined,
         (e) => {
-          throw provisionError('wifi-failed', `forgetting the stored Wi-Fi credentials failed: ${describeError(e)}`, { cause: e });
+          throw provisionError('wifi-failed', `forgetting Wi-Fi credentials failed: ${describeError(e)}`, { cause: e });
         },
       ),
     );

@@ -1,5 +1,6 @@
 import { provisionError } from './errors';
-import type { ProvisionRecord, ResetEntry, ResetJournal } from './ports';
+import { isIntIn, isObject } from './guards';
+import type { ProvisionRecord, ResetCause, ResetEntry, ResetJournal } from './ports';
 
 /** The record format version written by this release. */
 export const RECORD_VERSION = 1;
@@ -26,34 +27,33 @@ function corrupt(what: string): never {
  * @throws {@link ProvisionError} `storage-failed` describing what is wrong.
  */
 export function checkRecord(r: unknown): ProvisionRecord {
-  if (!r || typeof r !== 'object' || Array.isArray(r)) corrupt('not an object');
-  const o = r as { [k: string]: unknown };
-  if (o.v !== RECORD_VERSION) corrupt(`unsupported version ${JSON.stringify(o.v)} (this release reads version ${RECORD_VERSION})`);
-  const max = o.max;
-  if (typeof max !== 'number' || Math.floor(max) !== max || max < 0 || max > 255) corrupt('max is not an integer 0..255');
-  if (typeof o.wifiConfigured !== 'boolean') corrupt('wifiConfigured is not a boolean');
-  return { v: RECORD_VERSION, max: max, wifiConfigured: o.wifiConfigured };
+  if (!isObject(r)) corrupt('not an object');
+  if (r.v !== RECORD_VERSION) corrupt(`unsupported version ${JSON.stringify(r.v)} (expected ${RECORD_VERSION})`);
+  if (!isIntIn(r.max, 0, 255)) corrupt('max is not an integer 0..255');
+  if (typeof r.wifiConfigured !== 'boolean') corrupt('wifiConfigured is not a boolean');
+  return { v: RECORD_VERSION, max: r.max, wifiConfigured: r.wifiConfigured };
 }
 
-const CAUSES = ['button', 'timeout', 'bad-credentials', 'app'];
+/** The reset causes (R7.1). @internal */
+export const CAUSES: ResetCause[] = ['button', 'timeout', 'bad-credentials', 'app'];
+
+function badJournal(what: string): never {
+  throw provisionError('storage-failed', `reset journal is corrupt: ${what}`);
+}
 
 /**
  * Check a loaded reset journal. Returns a clean copy.
  * @throws {@link ProvisionError} `storage-failed`.
  */
 export function checkJournal(j: unknown): ResetJournal {
-  if (!j || typeof j !== 'object' || Array.isArray(j)) throw provisionError('storage-failed', 'reset journal is corrupt: not an object');
-  const o = j as { resets?: unknown; buttonLatched?: unknown };
-  if (!Array.isArray(o.resets) || typeof o.buttonLatched !== 'boolean') {
-    throw provisionError('storage-failed', 'reset journal is corrupt: needs resets[] and buttonLatched');
-  }
+  if (!isObject(j)) badJournal('not an object');
+  const list = j.resets;
+  if (!Array.isArray(list) || typeof j.buttonLatched !== 'boolean') badJournal('needs resets[] and buttonLatched');
   const resets: ResetEntry[] = [];
-  for (let i = 0; i < o.resets.length; i++) {
-    const e = o.resets[i] as { cause?: unknown; at?: unknown } | null;
-    if (!e || CAUSES.indexOf(e.cause as string) < 0 || typeof e.at !== 'number') {
-      throw provisionError('storage-failed', `reset journal is corrupt: entry ${i} is not {cause, at}`);
-    }
-    resets.push({ cause: e.cause as ResetEntry['cause'], at: e.at });
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (!e || CAUSES.indexOf(e.cause) < 0 || typeof e.at !== 'number') badJournal(`entry ${i} is not {cause, at}`);
+    resets.push({ cause: e.cause, at: e.at });
   }
-  return { resets: resets, buttonLatched: o.buttonLatched };
+  return { resets: resets, buttonLatched: j.buttonLatched };
 }

@@ -45,13 +45,13 @@ export interface SessionEvents {
 
 /** What the session needs from the provisioner. @internal */
 export interface SessionHost {
-  clock: Clock;
-  cfg: ResolvedConfig['session'];
-  emit<K extends keyof SessionEvents>(name: K, payload: SessionEvents[K]): void;
+  clock_: Clock;
+  cfg_: ResolvedConfig['session'];
+  emit_<K extends keyof SessionEvents>(name: K, payload: SessionEvents[K]): void;
   /** Drop the connection and unverified credentials. */
-  discard(): void;
+  discard_(): void;
   /** `cur` 0 and `setMaxState(0)` (R8.5). */
-  rewind(): void;
+  rewind_(): void;
 }
 
 /** What a disconnect meant to the session. @internal */
@@ -62,10 +62,10 @@ export type SessionVerdict = 'not-mine' | 'retry' | 'attempt-failed' | 'fail';
  * @internal
  */
 export class Session {
-  state: SessionState = 'idle';
+  state_: SessionState = 'idle';
   /** Definitive failures in this credential attempt. */
-  failures = 0;
-  private ssid_ = '';
+  failures_ = 0;
+  private ssid_?: string;
   private autoStop_: TimerHandle | undefined;
 
   private readonly host_: SessionHost;
@@ -75,27 +75,26 @@ export class Session {
   }
 
   /** True unless idle. */
-  isActive(): boolean {
-    return this.state !== 'idle';
+  isActive_(): boolean {
+    return this.state_ !== 'idle';
   }
 
-  /** Attempts left before `cred-fail` (only meaningful when `attempts > 0`). */
-  attemptsRemaining(): number {
-    const a = this.host_.cfg.attempts;
-    return a > 0 ? Math.max(0, a - this.failures) : 0;
+  /** Attempts left before `cred-fail`, after an `attempt-failed` verdict (so `attempts > failures`). */
+  attemptsRemaining_(): number {
+    return this.host_.cfg_.attempts - this.failures_;
   }
 
-  start(): void {
-    if (this.state !== 'idle') {
-      throw provisionError('invalid-state', `the provisioning session is already running (state ${this.state}); stop() it first`);
+  start_(): void {
+    if (this.state_ !== 'idle') {
+      throw provisionError('invalid-state', `provisioning session already running (state ${this.state_}); stopSession() first`);
     }
-    this.host_.emit('init', {});
-    this.state = 'started';
-    this.host_.emit('start', {});
+    this.host_.emit_('init', {});
+    this.state_ = 'started';
+    this.host_.emit_('start', {});
   }
 
   /** Credentials arrived: let the app amend them, then announce them. Returns the final credentials. */
-  receive(creds: WifiCredentials, validate: (c: WifiCredentials) => WifiCredentials): WifiCredentials {
+  receive_(creds: WifiCredentials, validate: (c: WifiCredentials) => WifiCredentials): WifiCredentials {
     let next = creds;
     const event: SetStaConfigEvent = {
       ssid: creds.ssid,
@@ -104,87 +103,83 @@ export class Session {
       },
     };
     if (creds.bssid !== undefined) event.bssid = creds.bssid;
-    this.host_.emit('set-sta-config', event);
+    this.host_.emit_('set-sta-config', event);
     if (next !== creds) next = validate(next);
-    this.cancelAutoStop_();
-    this.failures = 0;
+    this.halt_();
+    this.failures_ = 0;
     this.ssid_ = next.ssid;
-    this.state = 'cred-recv';
+    this.state_ = 'cred-recv';
     const recv: CredRecvEvent = { ssid: next.ssid };
     if (next.bssid !== undefined) recv.bssid = next.bssid;
-    this.host_.emit('cred-recv', recv);
+    this.host_.emit_('cred-recv', recv);
     return next;
   }
 
   /** Got an IP (R8.6). */
-  connected(): boolean {
-    if (this.state !== 'cred-recv') return false;
-    this.state = 'success';
-    this.host_.emit('cred-success', { ssid: this.ssid_ });
-    const ms = this.host_.cfg.autoStopMs;
+  connected_(): boolean {
+    if (this.state_ !== 'cred-recv') return false;
+    this.state_ = 'success';
+    this.host_.emit_('cred-success', { ssid: this.ssid_ as string });
+    const ms = this.host_.cfg_.autoStopMs;
     if (ms > 0) {
-      this.autoStop_ = this.host_.clock.setTimeout(() => {
+      this.autoStop_ = this.host_.clock_.setTimeout(() => {
         this.autoStop_ = undefined;
-        this.stop();
+        this.stop_();
       }, ms);
     }
     return true;
   }
 
   /** A disconnect while credentials are being tried (R8.5). */
-  disconnected(reason: DisconnectReason, raw: string | number | undefined): SessionVerdict {
-    if (this.state !== 'cred-recv') return 'not-mine';
+  disconnected_(reason: DisconnectReason, raw: string | number | undefined): SessionVerdict {
+    if (this.state_ !== 'cred-recv') return 'not-mine';
     if (reason === 'other') return 'retry';
-    this.failures++;
-    const attempts = this.host_.cfg.attempts;
-    if (attempts > 0 && this.failures < attempts) return 'attempt-failed';
-    this.state = 'fail';
+    this.failures_++;
+    const attempts = this.host_.cfg_.attempts;
+    if (attempts > 0 && this.failures_ < attempts) return 'attempt-failed';
+    this.state_ = 'fail';
     const ev: CredFailEvent = { reason: reason };
     if (raw !== undefined) ev.raw = raw;
-    this.host_.discard();
-    this.host_.emit('cred-fail', ev);
-    if (this.host_.cfg.autoResetOnFailure && this.state === 'fail') this.resetOnFailure();
+    this.host_.discard_();
+    this.host_.emit_('cred-fail', ev);
+    if (this.host_.cfg_.autoResetOnFailure && this.state_ === 'fail') this.resetOnFailure_();
     return 'fail';
   }
 
   /** IDF `reset_sm_state_on_failure` (R8.5). Returns false when not in `fail`. */
-  resetOnFailure(): boolean {
-    if (this.state === 'idle') throw provisionError('invalid-state', 'resetOnFailure() needs a running provisioning session');
-    if (this.state !== 'fail') return false;
-    this.state = 'started';
-    this.failures = 0;
-    this.host_.rewind();
+  resetOnFailure_(): boolean {
+    if (this.state_ === 'idle') throw provisionError('invalid-state', 'resetOnFailure() needs a running provisioning session');
+    if (this.state_ !== 'fail') return false;
+    this.state_ = 'started';
+    this.failures_ = 0;
+    this.host_.rewind_();
     return true;
   }
 
   /** IDF `reset_sm_state_for_reprovision` (R8.7). */
-  resetForReprovision(): void {
-    if (this.state === 'idle') throw provisionError('invalid-state', 'resetForReprovision() needs a running provisioning session');
-    this.cancelAutoStop_();
-    this.host_.discard();
-    this.state = 'started';
-    this.failures = 0;
-    this.host_.emit('start', {});
+  resetForReprovision_(): void {
+    if (this.state_ === 'idle') throw provisionError('invalid-state', 'resetForReprovision() needs a running provisioning session');
+    this.halt_();
+    this.host_.discard_();
+    this.state_ = 'started';
+    this.failures_ = 0;
+    this.host_.emit_('start', {});
   }
 
   /** End the session (`end`, then `deinit`). Does nothing when idle. */
-  stop(): void {
-    if (this.state === 'idle' || this.state === 'stopping') return;
-    this.cancelAutoStop_();
-    this.state = 'stopping';
-    this.host_.emit('end', {});
-    this.state = 'idle';
-    this.host_.emit('deinit', {});
+  stop_(): void {
+    if (this.state_ === 'idle' || this.state_ === 'stopping') return;
+    this.halt_();
+    this.state_ = 'stopping';
+    this.host_.emit_('end', {});
+    this.state_ = 'idle';
+    this.host_.emit_('deinit', {});
   }
 
   /** Stop timers without events (provisioner stop / factory reset). */
-  halt(): void {
-    this.cancelAutoStop_();
-  }
-
-  private cancelAutoStop_(): void {
+  halt_(): void {
     if (this.autoStop_ !== undefined) {
-      this.host_.clock.clearTimeout(this.autoStop_);
+      this.host_.clock_.clearTimeout(this.autoStop_);
       this.autoStop_ = undefined;
     }
   }

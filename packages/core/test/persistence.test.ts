@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createProvisioner, fromMgosConfig, validateConfig, validateCredentials } from '@provision/core';
+import { createProvisioner, validateConfig, validateCredentials } from '@provision/core';
+import { fromMgosConfig } from '@provision/core/mgos';
 import { createMemoryStorage, createSimulatedDevice } from '@provision/core/testing';
 import { boot, HOME, rebootDevice, record, startDevice, WRONG } from './helpers';
 

@@ -95,6 +95,8 @@ export function createSimulatedDevice(options?: SimulatedDeviceOptions): Simulat
     },
     reboot() {
       dev.prov.stop();
+      // A power cycle: every timer of the old boot dies with it (a pending reset reboot included).
+      clock.cancelAll();
       // Applied-but-unpersisted credentials do not survive a power cycle.
       wifi.disconnect();
       if (storage.isDead()) storage.powerOn();

@@ -55,6 +55,11 @@ export class SimulatedClock implements Clock {
     }
   }
 
+  /** Cancel every armed timer (what a power cut does to a device's timers). */
+  cancelAll(): void {
+    this.timers = [];
+  }
+
   /** Number of armed timers. */
   pending(): number {
     return this.timers.length;

@@ -1,0 +1,88 @@
+// `node bench/bench.mjs` (run by the root `pnpm bench` after the build): the Espruino module's size,
+// and, when ESPRUINO_BIN names an interpreter, the variables (memory blocks) a running provisioner
+// costs: module loaded from Storage plus one started provisioner with button, LED and Wi-Fi ports,
+// after a GC (`process.memory().usage` before and after). Measured, never asserted.
+import { execSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+
+const here = new URL('..', import.meta.url).pathname;
+const file = join(here, 'dist/espruino/provision.min.js');
+if (!existsSync(file)) execSync('node scripts/build-espruino.mjs', { cwd: here, stdio: 'inherit' });
+const code = readFileSync(file);
+const core = join(here, '../core/dist/espruino/provision-core.min.js');
+console.log('\nEspruino module (core + adapter)');
+console.log(`  provision.min.js  ${code.length} B minified, ${gzipSync(code).length} B gzip, ${brotliCompressSync(code).length} B brotli`);
+if (existsSync(core)) console.log(`  of which the adapter  ~${code.length - readFileSync(core).length} B minified (core alone ${readFileSync(core).length} B)`);
+
+const BIN = process.env.ESPRUINO_BIN;
+if (!BIN) {
+  console.log('  memory: set ESPRUINO_BIN to an Espruino interpreter to measure it');
+  process.exit(0);
+}
+
+function run(dir, script) {
+  writeFileSync(join(dir, 'script.js'), script);
+  const fifo = join(dir, 'stdin');
+  if (!existsSync(fifo)) execSync(`mkfifo "${fifo}"`);
+  const fd = openSync(fifo, 'r+');
+  const r = spawnSync(BIN, ['script.js'], { cwd: dir, stdio: [fd, 'pipe', 'pipe'], timeout: 30000 });
+  closeSync(fd);
+  // eslint-disable-next-line no-control-regex
+  const lines = r.stdout.toString('latin1').split('\n').map((l) => l.replace(/\x1b\[J/g, '').replace(/\r/g, '').replace(/^>/, ''));
+  if (lines.some((l) => /Uncaught|OUT OF MEMORY/.test(l))) throw new Error(lines.join('\n'));
+  return lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'provision-espruino-bench-'));
+try {
+  const text = code.toString('latin1');
+  for (let off = 0; off < text.length; off += 3000) {
+    const args = off === 0 ? `0, ${text.length}` : `${off}`;
+    run(dir, `require('Storage').write('provision', ${JSON.stringify(text.slice(off, off + 3000))}, ${args});`);
+  }
+  const fakes = `
+global.digitalRead = function () { return 0; }; global.digitalWrite = function () {}; global.pinMode = function () {};
+global.setWatch = function () { return 1; }; global.clearWatch = function () {};
+Modules.addCached('Wifi', function () { exports.connect = function () {}; exports.disconnect = function () {}; });
+require('Wifi');
+function mem() { process.memory(); return process.memory().usage; }
+function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
+`;
+  const [m] = run(
+    dir,
+    `${fakes}
+var m0 = mem();
+var P = require('provision');
+var m1 = mem();
+var ports = P.createEspruinoPorts({ button: { pin: 'B' }, led: { pin: 'L' }, wifi: true });
+var m2 = mem();
+var prov = P.createProvisioner(ports, { button: { holdMs: 5000 } });
+prov.start().then(function () {
+  var m3 = mem();
+  out({ module: m1 - m0, ports: m2 - m1, provisioner: m3 - m2, total: m3 - m0, pool: process.memory().total, block: process.memory().blocksize });
+  prov.stop();
+  quit();
+});`,
+  );
+  const [core0] = existsSync(core)
+    ? (() => {
+        const c = readFileSync(core, 'latin1');
+        run(dir, `require('Storage').erase('provision');`);
+        for (let off = 0; off < c.length; off += 3000) {
+          const args = off === 0 ? `0, ${c.length}` : `${off}`;
+          run(dir, `require('Storage').write('core', ${JSON.stringify(c.slice(off, off + 3000))}, ${args});`);
+        }
+        return run(dir, `${fakes} var m0 = mem(); var C = require('core'); out({ module: mem() - m0 });`);
+      })()
+    : [undefined];
+  console.log(`\nEspruino memory (variables of ${m.block} bytes; pool ${m.pool}; module loaded from Storage)`);
+  console.log(`  module (core + adapter)                      ${m.module}${core0 ? `   (core alone ${core0.module}, adapter ~${m.module - core0.module})` : ''}`);
+  console.log(`  ports (storage, system, clock, button, LED, Wi-Fi)  ${m.ports}`);
+  console.log(`  provisioner after start()                    ${m.provisioner}`);
+  console.log(`  total                                        ${m.total}   (target 500 on the Puck.js layout)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

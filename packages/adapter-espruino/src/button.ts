@@ -1,0 +1,67 @@
+import { provisionError, type ButtonEdge, type ButtonPort } from '@provision/core';
+import { toMonoMs } from './clock';
+import { G, type EspruinoPin, type WatchEvent } from './espruino';
+
+/** Options of {@link createEspruinoButton}. */
+export interface EspruinoButtonOptions {
+  /** The button's pin (default `BTN1`, the board's button). */
+  pin?: EspruinoPin;
+  /** Pressed pulls the line low (ESP32 boot buttons, a button to ground). Default false (Puck.js `BTN1`). */
+  activeLow?: boolean;
+  /** Enable the internal pull-up: `pinMode(pin, 'input_pullup')`. Default false (the pin mode is left alone). */
+  pullUp?: boolean;
+  /**
+   * Debounce in the firmware (`setWatch`'s `debounce`), ms. Default 0: every edge is passed on and the
+   * core debounces (`button.debounceMs`). When above 0 the port says `hardwareDebounce` and the core
+   * takes the edges as they come.
+   */
+  debounceMs?: number;
+}
+
+/**
+ * The reset {@link ButtonPort} on any pin or `BTN1`: edges through `setWatch` (edge `'both'`, times
+ * from the watch's `time`), the level through `digitalRead` (the boot-hold check, R5.2).
+ *
+ * @example
+ * ```js
+ * var button = createEspruinoButton({ pin: D0, activeLow: true, pullUp: true }); // ESP32 BOOT button
+ * ```
+ */
+export function createEspruinoButton(options?: EspruinoButtonOptions): ButtonPort {
+  const o = options || {};
+  const pin = o.pin === undefined ? G.BTN1 : o.pin;
+  if (pin === undefined || pin === null) throw provisionError('invalid-config', 'button.pin is required on a board without BTN1', { field: 'button.pin' });
+  const debounce = o.debounceMs === undefined ? 0 : o.debounceMs;
+  if (typeof debounce !== 'number' || !(debounce >= 0)) {
+    throw provisionError('invalid-config', `button.debounceMs must be a number of ms >= 0, got ${JSON.stringify(debounce)}`, { field: 'button.debounceMs' });
+  }
+  const low = !!o.activeLow;
+  if (o.pullUp) G.pinMode(pin, 'input_pullup');
+  const port: ButtonPort = {
+    read: function () {
+      return !G.digitalRead(pin) === low;
+    },
+    watch: function (listener: (edge: ButtonEdge) => void) {
+      let id = G.setWatch(
+        function (e: WatchEvent) {
+          listener({ pressed: !e.state === low, at: toMonoMs(e.time) });
+        },
+        pin,
+        { repeat: true, edge: 'both', debounce: debounce },
+      );
+      return function () {
+        // clearWatch(undefined) throws on Espruino, and clearWatch() clears every watch.
+        if (id === undefined) return;
+        const w = id;
+        id = undefined;
+        try {
+          G.clearWatch(w);
+        } catch (_e) {
+          // Already gone (a clearWatch() elsewhere, or a soft reset).
+        }
+      };
+    },
+  };
+  if (debounce > 0) port.hardwareDebounce = true;
+  return port;
+}

@@ -1,0 +1,227 @@
+// The scenarios of scenarios.ts on the real Espruino interpreter named by ESPRUINO_BIN (skipped
+// without it). The module is written into the interpreter's Storage as the file "provision" in chunks,
+// as the Espruino tools upload it (a 32-bit build cannot hold the whole source string in RAM), then
+// each boot of a scenario is a new interpreter process on the same flash (./espruino.flash in its
+// working directory) doing require('provision').
+//
+// The Linux build has no Wifi module: a fake ESP32-like one is registered with Modules.addCached. Its
+// GPIO goes through a sysfs directory only when one was compiled in, and without it digitalWrite does
+// nothing, digitalRead returns 0 and setWatch never fires: so the pin functions are replaced by fakes
+// in JS (the ports look them up on the global object at call time), as is E.reboot ("Not implemented"
+// on Linux). Everything else is the interpreter's own: parser, timers, Promise, Storage, getTime.
+import { execSync, spawn } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundle } from './bundle';
+import { CONFIG, checkScenario, SCENARIOS } from './scenarios';
+
+const BIN = process.env.ESPRUINO_BIN;
+/** Variables (blocks): the module loaded from Storage plus one started provisioner with all its ports. */
+const MEMORY_BUDGET = 1900;
+
+interface Run {
+  code: number | null;
+  lines: string[];
+  results: { [k: string]: unknown }[];
+  stderr: string;
+}
+
+/** Run one script in `dir`; stdin is a FIFO opened read-write (never /dev/null). */
+function espruino(dir: string, script: string): Promise<Run> {
+  const file = join(dir, 'script.js');
+  writeFileSync(file, script);
+  const fifo = join(dir, 'stdin');
+  if (!existsSync(fifo)) execSync(`mkfifo "${fifo}"`);
+  const fd = openSync(fifo, 'r+');
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN as string, [file], { cwd: dir, stdio: [fd, 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString('latin1')));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.on('error', (e) => {
+      clearTimeout(killer);
+      closeSync(fd);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      closeSync(fd);
+      // Lines end in CRLF; lines printed from timers start with the prompt's ">\r\x1b[J".
+      const lines = out
+        .split('\n')
+        // eslint-disable-next-line no-control-regex
+        .map((l) => l.replace(/\x1b\[J/g, '').replace(/\r/g, '').replace(/^>/, ''))
+        .filter((l) => l.length > 0);
+      const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as { [k: string]: unknown });
+      resolve({ code, lines, results, stderr: err });
+    });
+  });
+}
+
+/**
+ * Write `text` into Storage as file `name` in chunks (`write(name, chunk, offset, total)`), each chunk
+ * by its own interpreter run, as the Espruino tools upload files.
+ */
+async function upload(dir: string, name: string, text: string): Promise<void> {
+  const CHUNK = 3000;
+  for (let off = 0; off < text.length; off += CHUNK) {
+    const piece = text.slice(off, off + CHUNK);
+    const args = off === 0 ? `0, ${text.length}` : `${off}`;
+    const run = await espruino(dir, `require('Storage').write('${name}', ${JSON.stringify(piece)}, ${args}); console.log('RESULT ' + JSON.stringify({ wrote: ${off} }));`);
+    clean(run);
+    expect(run.results).toEqual([{ wrote: off }]);
+  }
+}
+
+/**
+ * One boot: the script is stored in Storage and loaded with require(), like the module, so its code
+ * stays in flash (a script run from a file is copied into RAM, which a Puck.js-sized pool cannot spare
+ * beside the module).
+ */
+async function bootFromStorage(dir: string, script: string): Promise<Run> {
+  await upload(dir, 'boot', script);
+  return espruino(dir, `require('boot');`);
+}
+
+function clean(run: Run): void {
+  const bad = run.lines.filter((l) => /Uncaught|OUT OF MEMORY|LOW_MEMORY|Execution Interrupted|SyntaxError|ReferenceError|not supported|watchdog/i.test(l));
+  expect(bad, run.lines.join('\n')).toEqual([]);
+  expect(run.code, run.stderr).toBe(0);
+}
+
+/** What every boot gets before the scenario: the environment scenarios.ts describes, in the subset. */
+const PRELUDE = `
+function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
+function done() { quit(); }
+process.on('uncaughtException', function (e) { console.log('Uncaught ' + e + (e && e.stack ? ' ' + e.stack : '')); quit(); });
+setTimeout(function () { console.log('watchdog: the scenario never finished'); quit(); }, 8000);
+global.SILENT = false; // global: the Wifi module below is evaluated in its own scope
+var BTN = 'BTNPIN', LEDPIN = 'LEDPIN';
+var PINS = {}, WATCHES = [], NEXT_WATCH = 1, REBOOTS = 0;
+global.digitalRead = function (p) { return PINS[p] ? 1 : 0; };
+global.digitalWrite = function (p, v) { PINS[p] = v ? 1 : 0; };
+global.pinMode = function () {};
+global.setWatch = function (fn, p, o) { var w = { id: NEXT_WATCH++, fn: fn, pin: p, last: undefined }; WATCHES.push(w); return w.id; };
+global.clearWatch = function (id) {
+  if (id === undefined) throw new Error('clearWatch(undefined) not allowed');
+  WATCHES = WATCHES.filter(function (w) { return w.id !== id; });
+};
+function drive(v) {
+  PINS.BTNPIN = v;
+  var t = getTime();
+  WATCHES.slice().forEach(function (w) { if (w.pin === 'BTNPIN') { w.fn({ state: !!v, time: t, lastTime: w.last, pin: w.pin }); w.last = t; } });
+}
+function press() { drive(1); }
+function release() { drive(0); }
+E.reboot = function () { REBOOTS++; };
+function reboots() { return REBOOTS; }
+Modules.addCached('Wifi', function () {
+  var pending;
+  function cancel() { if (pending !== undefined) { clearTimeout(pending); pending = undefined; } }
+  exports.connect = function (ssid, o, cb) {
+    cancel();
+    if (SILENT) return;
+    pending = setTimeout(function () {
+      pending = undefined;
+      if (ssid === 'Home' && o.password === 'correct horse') { cb(null); exports.emit('connected', { ip: '192.168.1.23' }); return; }
+      var known = ssid === 'Home';
+      // As the firmware: the event is queued first, then the callback.
+      exports.emit('disconnected', { ssid: ssid, reason: known ? '202' : '201', msg: known ? 'AUTH_FAIL' : 'NO_AP_FOUND' });
+      setTimeout(cb, 0, known ? 'AUTH_FAIL' : 'NO_AP_FOUND');
+    }, 20);
+  };
+  exports.disconnect = function (cb) { cancel(); if (cb) setTimeout(cb, 0); };
+});
+`;
+
+const MEMORY = `
+require('Wifi');
+process.memory();
+var m0 = process.memory().usage;
+var P = require('provision');
+process.memory();
+var m1 = process.memory().usage;
+var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, wifi: true });
+var prov = P.createProvisioner(ports, ${CONFIG});
+prov.start().then(function () {
+  process.memory();
+  var m = process.memory();
+  out({ module: m1 - m0, total: m.usage - m0, pool: m.total, stored: require('Storage').read('provision').length, exports: Object.keys(P) });
+  prov.stop();
+  done();
+});
+`;
+
+describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
+  let base = '';
+  let code = '';
+  const runs: { [name: string]: Run[] } = {};
+
+  beforeAll(async () => {
+    code = ensureBundle();
+    base = mkdtempSync(join(tmpdir(), 'provision-adapter-espruino-'));
+    const install = join(base, 'install');
+    mkdirSync(install);
+    await upload(install, 'provision', code);
+    const jobs = Object.keys(SCENARIOS).map(async (name) => {
+      const dir = join(base, name);
+      mkdirSync(dir);
+      copyFileSync(join(install, 'espruino.flash'), join(dir, 'espruino.flash'));
+      runs[name] = [];
+      for (const boot of SCENARIOS[name]) runs[name].push(await bootFromStorage(dir, PRELUDE + boot));
+    });
+    jobs.push(
+      (async () => {
+        const dir = join(base, 'memory');
+        mkdirSync(dir);
+        copyFileSync(join(install, 'espruino.flash'), join(dir, 'espruino.flash'));
+        runs.memory = [await espruino(dir, PRELUDE + MEMORY)];
+      })(),
+    );
+    await Promise.all(jobs);
+  }, 240_000);
+
+  afterAll(() => {
+    if (base) rmSync(base, { recursive: true, force: true });
+  });
+
+  const results = (name: string): { [k: string]: unknown }[] => {
+    const all: { [k: string]: unknown }[] = [];
+    for (const run of runs[name]) {
+      clean(run);
+      all.push(...run.results);
+    }
+    return all;
+  };
+
+  it('loads from Storage; the module plus a started provisioner with all its ports fits the memory budget', () => {
+    const r = results('memory');
+    expect(r.length).toBe(1);
+    const m = r[0] as { module: number; total: number; pool: number; stored: number; exports: string[] };
+    expect(m.stored).toBe(code.length);
+    expect(m.exports).toEqual(expect.arrayContaining(['createProvisioner', 'createEspruinoPorts', 'validateConfig', 'fromMgosConfig', 'State']));
+    console.log(`espruino memory: ${m.total} vars (module ${m.module}, running provisioner with ports ${m.total - m.module}; pool ${m.pool})`);
+    expect(m.module).toBeGreaterThan(0);
+    expect(m.total).toBeLessThan(MEMORY_BUDGET);
+  });
+
+  it('fresh device → configureSta → connected → setCurState(3): provisioned, credentials persisted after the connection (R8.4, R6.1)', () => {
+    checkScenario('provisioned', results('provisioned'));
+  });
+  it('wrong password ×3 → reset bad-credentials: record, app config and credentials wiped, journal kept, one reboot (R8.2, R7.2)', () => {
+    checkScenario('badCredentials', results('badCredentials'));
+  });
+  it('long press → reset button, latched in the journal (R5.3, R5.5)', () => {
+    checkScenario('longPress', results('longPress'));
+  });
+  it('stuck button across a reboot: reports stuck, cannot reset again; releasing clears the latch (R5.5)', () => {
+    checkScenario('stuckButton', results('stuckButton'));
+  });
+  it('reboot mid-provisioning (a new process on the same flash) → timeout re-armed at start → reset timeout (R4.3, R4.4)', () => {
+    checkScenario('rebootMidProvisioning', results('rebootMidProvisioning'));
+  });
+});

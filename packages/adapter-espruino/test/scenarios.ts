@@ -1,0 +1,169 @@
+// Whole-device scenarios as scripts in the Espruino subset, run unchanged by the bundle test (a Node
+// `vm` context stripped of what Espruino lacks, over the simulated built-ins) and by the real
+// interpreter test. Each script is one boot: it loads the module with `require('provision')`, builds
+// the ports with createEspruinoPorts and prints its findings with `out({...})`. A reboot is the next
+// script on the same flash.
+//
+// What each environment provides before a script runs: `out(o)`, `done()`, `press()`, `release()`,
+// `reboots()`, the pins `BTN` and `LEDPIN`, and an ESP32-like `Wifi` module knowing `Home` with the
+// passphrase `correct horse`, answering a join after 20 ms (never, when `SILENT` is true).
+import { expect } from 'vitest';
+
+/** Small times, the same in both environments. */
+export const CONFIG = '{ timeoutMs: 300, rebootDelayMs: 10, button: { holdMs: 100, debounceMs: 10 } }';
+
+const DEVICE = `
+var P = require('provision');
+var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, wifi: { retryDelayMs: 50, connectTimeoutMs: 2000 }, storage: { files: ['app.json'] } });
+var prov = P.createProvisioner(ports, ${CONFIG});
+var events = [];
+var t0 = Math.round(getTime() * 1000);
+function ms() { return Math.round(getTime() * 1000) - t0; }
+prov.on('state', function (s) { events.push('state ' + s.cur + '/' + s.max); });
+prov.on('reset', function (r) { events.push('reset ' + r.cause + ' @' + ms()); });
+prov.on('wifi', function (w) { events.push('wifi ' + w.state + (w.reason ? ' ' + w.reason : '') + (w.raw !== undefined ? ' ' + w.raw : '')); });
+prov.on('button', function (b) { events.push('button ' + b.type); });
+prov.on('error', function (e) { events.push('error ' + e.message); });
+prov.on('warning', function (w) { events.push('warning ' + w.message); });
+function summary() {
+  return {
+    cur: prov.getCurState(), max: prov.getMaxState(), provisioned: prov.isProvisioned(), wifiConfigured: prov.isWifiConfigured(),
+    record: ports.storage.load() || null, journal: ports.storage.loadJournal() || null, storedCredentials: ports.wifi.hasStoredCredentials(),
+    appConfig: require('Storage').read('app.json') !== undefined, ledLit: ports.led.isLit(), reboots: reboots(), events: events
+  };
+}
+function finish(afterMs) { setTimeout(function () { out(summary()); prov.stop(); ports.wifi.disconnect(); done(); }, afterMs); }
+`;
+
+/** Scenario name → its boots, in order. */
+export const SCENARIOS: { [name: string]: string[] } = {
+  provisioned: [
+    `${DEVICE}
+require('Storage').write('app.json', '{"theme":"dark"}');
+prov.start().then(function () { return prov.configureSta({ ssid: 'Home', passphrase: 'correct horse' }); }).then(function () {
+  setTimeout(function () { prov.setCurState(3); }, 100);
+  finish(700);
+});`,
+  ],
+  badCredentials: [
+    `${DEVICE}
+require('Storage').write('app.json', '{"theme":"dark"}');
+prov.start().then(function () { return prov.configureSta({ ssid: 'Home', passphrase: 'wrong horse' }); }).then(function () { finish(600); });`,
+  ],
+  longPress: [
+    `${DEVICE}
+prov.start().then(function () {
+  setTimeout(press, 50);
+  finish(400);
+});`,
+  ],
+  // R5.5: the button is still held after the reset it caused (stuck); the next boot must not reset again.
+  stuckButton: [
+    `${DEVICE}
+prov.start().then(function () { setTimeout(press, 20); finish(300); });`,
+    `press();
+${DEVICE}
+prov.start().then(function () {
+  setTimeout(function () { out({ held: summary() }); release(); }, 400);
+  finish(500);
+});`,
+  ],
+  // R4.3: a reboot while connecting (max 1 persisted); the next boot re-arms the timeout at start.
+  rebootMidProvisioning: [
+    `SILENT = true;
+${DEVICE}
+prov.start().then(function () { return prov.configureSta({ ssid: 'Home', passphrase: 'correct horse' }); }).then(function () { finish(100); });`,
+    `SILENT = true;
+${DEVICE}
+prov.start().then(function () { finish(600); });`,
+  ],
+};
+
+/** What `summary()` prints. */
+export interface Summary {
+  cur: number;
+  max: number;
+  provisioned: boolean;
+  wifiConfigured: boolean;
+  record: { v: number; max: number; wifiConfigured: boolean } | null;
+  journal: { resets: { cause: string; at: number }[]; buttonLatched: boolean } | null;
+  storedCredentials: boolean;
+  appConfig: boolean;
+  ledLit: boolean;
+  reboots: number;
+  events: string[];
+}
+
+/** The time of the one reset event, checking its cause. */
+export function resetAt(s: Summary, cause: string): number {
+  const r = s.events.filter((e) => e.startsWith('reset '));
+  if (r.length !== 1) throw new Error(`expected one reset, got ${JSON.stringify(s.events)}`);
+  const m = /^reset (\S+) @(\d+)$/.exec(r[0]);
+  if (!m || m[1] !== cause) throw new Error(`expected a reset caused by ${cause}, got ${r[0]}`);
+  return Number(m[2]);
+}
+
+/** What every environment must observe for each scenario: `results` are the `out()` objects, in order. */
+export function checkScenario(name: string, results: { [k: string]: unknown }[]): void {
+  const noTrouble = (s: Summary): void => expect(s.events.filter((e) => /^(error|warning)/.test(e))).toEqual([]);
+  if (name === 'provisioned') {
+    expect(results.length).toBe(1);
+    const s = results[0] as unknown as Summary;
+    expect(s).toMatchObject({
+      cur: 3,
+      max: 3,
+      provisioned: true,
+      wifiConfigured: true,
+      record: { v: 1, max: 3, wifiConfigured: true },
+      storedCredentials: true, // persisted only after the connection succeeded (R8.4)
+      appConfig: true,
+      ledLit: true, // solid on at stableState (R6.1)
+      reboots: 0,
+    });
+    expect(s.events.filter((e) => e.startsWith('state'))).toEqual(['state 0/0', 'state 1/1', 'state 2/2', 'state 3/3']);
+    expect(s.events.filter((e) => e.startsWith('reset'))).toEqual([]);
+    noTrouble(s);
+  } else if (name === 'badCredentials') {
+    expect(results.length).toBe(1);
+    const s = results[0] as unknown as Summary;
+    expect(s.events.filter((e) => e.startsWith('wifi disconnected'))).toEqual(Array(3).fill('wifi disconnected auth-error 202'));
+    resetAt(s, 'bad-credentials');
+    expect(s).toMatchObject({ max: 0, wifiConfigured: false, record: null, storedCredentials: false, appConfig: false, ledLit: false, reboots: 1 });
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'bad-credentials' }], buttonLatched: false });
+    noTrouble(s);
+  } else if (name === 'longPress') {
+    expect(results.length).toBe(1);
+    const s = results[0] as unknown as Summary;
+    expect(s.events.filter((e) => e.startsWith('button'))).toEqual(['button pressed', 'button activated']);
+    expect(resetAt(s, 'button')).toBeGreaterThanOrEqual(160); // pressed at 50, debounce 10, hold 100
+    expect(s).toMatchObject({ max: 0, record: null, reboots: 1, ledLit: false });
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'button' }], buttonLatched: true });
+    noTrouble(s);
+  } else if (name === 'stuckButton') {
+    expect(results.length).toBe(3);
+    const first = results[0] as unknown as Summary;
+    resetAt(first, 'button');
+    expect(first.journal).toMatchObject({ buttonLatched: true });
+    const held = (results[1] as { held: Summary }).held;
+    expect(held.events.filter((e) => e.startsWith('button'))).toEqual(['button pressed', 'button stuck']);
+    expect(held.events.filter((e) => e.startsWith('reset'))).toEqual([]);
+    expect(held).toMatchObject({ reboots: 0, journal: { buttonLatched: true } });
+    const after = results[2] as unknown as Summary;
+    expect(after.journal).toMatchObject({ resets: [{ cause: 'button' }], buttonLatched: false }); // released: the latch clears
+    expect(after.reboots).toBe(0);
+    noTrouble(after);
+  } else if (name === 'rebootMidProvisioning') {
+    expect(results.length).toBe(2);
+    expect(results[0]).toMatchObject({ cur: 1, max: 1, record: { v: 1, max: 1, wifiConfigured: false }, reboots: 0 });
+    const s = results[1] as unknown as Summary;
+    expect(s.events[0]).toBe('state 0/1');
+    const at = resetAt(s, 'timeout');
+    expect(at).toBeGreaterThanOrEqual(300);
+    expect(at).toBeLessThan(600);
+    expect(s).toMatchObject({ max: 0, record: null, reboots: 1 });
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'timeout' }], buttonLatched: false });
+    noTrouble(s);
+  } else {
+    throw new Error(`unknown scenario ${name}`);
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the @provision/adapter-linux tests need. Run as root; safe to run repeatedly.
+#   wpasupplicant, hostapd, iproute2  real wpa_supplicant/hostapd peers in network namespaces
+#   python3-dbusmock, dbus            NetworkManager mock on a private bus
+#   network-manager                   the real nmcli that checks what the adapter wrote
+#   gpiod                             libgpiod tools for the gpio-sim test (runs only where gpio-sim exists)
+#   util-linux                        unshare
+#   python3, make, g++                build unix-dgram's native addon
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(wpasupplicant hostapd iproute2 python3-dbusmock dbus network-manager gpiod util-linux python3 make g++)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  # Wait for another apt run instead of failing on its lock.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

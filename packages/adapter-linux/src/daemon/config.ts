@@ -1,0 +1,205 @@
+import { promises as fs } from 'node:fs';
+import { validateConfig, type ProvisionConfig } from '@provision/core';
+import { fromMgosConfig } from '@provision/core/mgos';
+import { adapterError, describe } from '../errors';
+import type { GpioBias } from '../gpio/libgpiod';
+import type { WifiBackend } from '../wifi/detect';
+import type { EapOptions } from '../wifi/wpa-supplicant';
+
+/** Button wiring in the daemon config. */
+export interface DaemonButtonConfig {
+  /** Chip name, number or path. Default `gpiochip0` (or every chip for a line name on libgpiod v2). */
+  chip?: string;
+  /** Line offset or line name. */
+  line: number | string;
+  /** Pressed = low (a button to ground). Default false. */
+  activeLow?: boolean;
+  /** Pull resistor. Default `as-is`. */
+  bias?: GpioBias;
+}
+
+/** LED wiring: an LED class device (`sysfs`), or a GPIO line. */
+export type DaemonLedConfig = { sysfs: string; root?: string; activeHigh?: boolean } | { chip?: string; line: number | string; activeHigh?: boolean };
+
+/** Wi-Fi settings in the daemon config. */
+export interface DaemonWifiConfig {
+  /** Station interface. Default `wlan0`. */
+  ifname?: string;
+  /** Default `auto`. */
+  backend?: WifiBackend;
+  /** wpa_supplicant `ctrl_interface` directory. Default `/run/wpa_supplicant`. */
+  ctrlDir?: string;
+  /** wpa_supplicant: report `connected` only with an IPv4 address. Default true. */
+  requireIp?: boolean;
+  /** wpa_supplicant: 802.1X settings (the passphrase becomes the EAP password). */
+  eap?: EapOptions;
+  /** While the Wi-Fi backend cannot be opened (NetworkManager not up yet), retry this often, ms. Default 5000. */
+  retryMs?: number;
+}
+
+/**
+ * The daemon's configuration file (`/etc/provision/config.json`). Every key is optional.
+ *
+ * @example
+ * ```json
+ * {
+ *   "stateDir": "/var/lib/provision",
+ *   "userConfigFiles": ["/etc/myapp/settings.json"],
+ *   "provision": { "stableState": 2, "timeoutMs": 600000, "button": { "holdMs": 5000 } },
+ *   "button": { "chip": "gpiochip0", "line": 17, "activeLow": true, "bias": "pull-up" },
+ *   "led": { "sysfs": "ACT" },
+ *   "wifi": { "ifname": "wlan0" }
+ * }
+ * ```
+ */
+export interface DaemonConfig {
+  /** Record, journal and control socket. Default `/var/lib/provision`. */
+  stateDir?: string;
+  /** App configuration files a factory reset deletes. */
+  userConfigFiles?: string[];
+  /** The core's configuration (stable state, timeout, button timing, …). */
+  provision?: ProvisionConfig;
+  /** Reset button; none when absent. */
+  button?: DaemonButtonConfig;
+  /** Status LED; none when absent. */
+  led?: DaemonLedConfig;
+  /** Wi-Fi; `false` runs without it. Default: auto-detected on `wlan0`. */
+  wifi?: DaemonWifiConfig | false;
+  /** GPIO chip used for mgos pin numbers. Default `gpiochip0`. */
+  gpioChip?: string;
+  /** Where GPIO chip devices live. Default `/dev`. */
+  gpioDevDir?: string;
+}
+
+const TOP = ['stateDir', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+
+function bad(field: string, msg: string): Error {
+  return adapterError('invalid-config', `${field} ${msg}`, { field });
+}
+
+function only(o: Obj, path: string, keys: string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) throw bad(path ? `${path}.${k}` : k, `is not a known key; allowed: ${keys.join(', ')}`);
+  }
+}
+
+function str(o: Obj, k: string, path: string): void {
+  if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) throw bad(`${path}.${k}`, 'must be a non-empty string');
+}
+function bool(o: Obj, k: string, path: string): void {
+  if (o[k] !== undefined && typeof o[k] !== 'boolean') throw bad(`${path}.${k}`, 'must be true or false');
+}
+function line(o: Obj, path: string): void {
+  const l = o.line;
+  if (!((typeof l === 'number' && Number.isInteger(l) && l >= 0) || (typeof l === 'string' && l !== ''))) {
+    throw bad(`${path}.line`, 'must be a line offset >= 0 or a line name');
+  }
+}
+
+/** True when `json` looks like a Mongoose OS `provision` config (R9.3) rather than ours. */
+export function isMgosConfig(json: unknown): boolean {
+  if (!isObj(json)) return false;
+  const sec = isObj(json.provision) ? json.provision : json;
+  if (['btn', 'stable_state', 'timeout', 'wifi_configured', 'configured'].some((k) => k in sec)) return true;
+  return (isObj(sec.led) && 'pin' in sec.led) || (isObj(sec.button) && 'pin' in sec.button);
+}
+
+/**
+ * Validate a parsed config file: ours, or an mgos `provision` object (mapped with the core's
+ * `fromMgosConfig`, pins becoming offsets on `gpioChip`). Throws `invalid-config` naming the field.
+ */
+export function parseDaemonConfig(json: unknown): DaemonConfig {
+  if (!isObj(json)) throw bad('config', 'must be a JSON object');
+  if (isMgosConfig(json)) {
+    const rest: Obj = { ...json };
+    const mgos = fromMgosConfig(isObj(json.provision) ? { provision: json.provision } : json);
+    delete rest.provision;
+    for (const k of ['btn', 'button', 'led', 'stable_state', 'timeout', 'wifi_configured', 'configured']) if (!isObj(json.provision)) delete rest[k];
+    const ours = parseDaemonConfig(rest);
+    const chip = ours.gpioChip ?? 'gpiochip0';
+    const out: DaemonConfig = { ...ours, provision: mgos.config };
+    if (mgos.button) out.button = { chip, line: mgos.button.pin, activeLow: mgos.button.pullUp, bias: mgos.button.pullUp ? 'pull-up' : 'as-is' };
+    if (mgos.led) out.led = { chip, line: mgos.led.pin, activeHigh: mgos.led.activeHigh };
+    return out;
+  }
+  only(json, '', TOP);
+  str(json, 'stateDir', 'config');
+  str(json, 'gpioChip', 'config');
+  str(json, 'gpioDevDir', 'config');
+  if (json.userConfigFiles !== undefined) {
+    const u = json.userConfigFiles;
+    if (!Array.isArray(u) || u.some((f) => typeof f !== 'string' || !f.startsWith('/'))) throw bad('userConfigFiles', 'must be a list of absolute paths');
+  }
+  if (json.provision !== undefined) {
+    if (!isObj(json.provision)) throw bad('provision', 'must be an object');
+    validateConfig(json.provision as ProvisionConfig);
+  }
+  if (json.button !== undefined) {
+    const b = json.button;
+    if (!isObj(b)) throw bad('button', 'must be an object');
+    only(b, 'button', ['chip', 'line', 'activeLow', 'bias']);
+    str(b, 'chip', 'button');
+    line(b, 'button');
+    bool(b, 'activeLow', 'button');
+    if (b.bias !== undefined && !['as-is', 'pull-up', 'pull-down', 'disabled'].includes(b.bias as string)) {
+      throw bad('button.bias', 'must be one of as-is, pull-up, pull-down, disabled');
+    }
+  }
+  if (json.led !== undefined) {
+    const l = json.led;
+    if (!isObj(l)) throw bad('led', 'must be an object');
+    if ('sysfs' in l) {
+      only(l, 'led', ['sysfs', 'root', 'activeHigh']);
+      str(l, 'sysfs', 'led');
+      str(l, 'root', 'led');
+    } else {
+      only(l, 'led', ['chip', 'line', 'activeHigh']);
+      str(l, 'chip', 'led');
+      line(l, 'led');
+    }
+    bool(l, 'activeHigh', 'led');
+  }
+  if (json.wifi !== undefined && json.wifi !== false) {
+    const w = json.wifi;
+    if (!isObj(w)) throw bad('wifi', 'must be an object or false');
+    only(w, 'wifi', ['ifname', 'backend', 'ctrlDir', 'requireIp', 'eap', 'retryMs']);
+    str(w, 'ifname', 'wifi');
+    str(w, 'ctrlDir', 'wifi');
+    bool(w, 'requireIp', 'wifi');
+    if (w.backend !== undefined && !['auto', 'networkmanager', 'wpa_supplicant'].includes(w.backend as string)) {
+      throw bad('wifi.backend', 'must be one of auto, networkmanager, wpa_supplicant');
+    }
+    if (w.retryMs !== undefined && !(typeof w.retryMs === 'number' && Number.isInteger(w.retryMs) && w.retryMs >= 10 && w.retryMs <= 3_600_000)) {
+      throw bad('wifi.retryMs', 'must be an integer 10..3600000');
+    }
+    if (w.eap !== undefined) {
+      const e = w.eap;
+      if (!isObj(e)) throw bad('wifi.eap', 'must be an object');
+      only(e, 'wifi.eap', ['method', 'identity', 'phase2', 'keyMgmt']);
+      for (const k of ['method', 'identity']) if (typeof e[k] !== 'string' || e[k] === '') throw bad(`wifi.eap.${k}`, 'must be a non-empty string');
+      str(e, 'phase2', 'wifi.eap');
+      if (e.keyMgmt !== undefined && e.keyMgmt !== 'WPA-EAP' && e.keyMgmt !== 'IEEE8021X') throw bad('wifi.eap.keyMgmt', 'must be WPA-EAP or IEEE8021X');
+    }
+  }
+  return json as DaemonConfig;
+}
+
+/** Read and validate the config file. */
+export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw adapterError('invalid-config', `cannot read config file ${file}: ${describe(e)}`, { cause: e });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw adapterError('invalid-config', `config file ${file} is not valid JSON: ${describe(e)}`, { cause: e });
+  }
+  return parseDaemonConfig(json);
+}

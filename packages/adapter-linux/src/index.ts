@@ -1,0 +1,34 @@
+/**
+ * `@provision/adapter-linux`: the ports of `@provision/core` on Linux.
+ *
+ * @module
+ */
+export { createFileStorage, DEFAULT_STATE_DIR } from './storage';
+export type { FileStorage, FileStorageOptions } from './storage';
+export { writeFileDurable } from './atomic-write';
+export { createGpioButton } from './gpio/button';
+export type { GpioButton, GpioButtonOptions } from './gpio/button';
+export { createGpioLed } from './gpio/led';
+export type { GpioLed, GpioLedOptions } from './gpio/led';
+export { detectLibgpiod } from './gpio/libgpiod';
+export type { GpioBias, GpioLineOptions, LibgpiodMajor } from './gpio/libgpiod';
+export { createSysfsLed } from './led';
+export type { SysfsIo, SysfsLed, SysfsLedOptions } from './led';
+export { createWifi, networkManagerManages } from './wifi/detect';
+export type { LinuxWifi, WifiBackend, WifiOptions } from './wifi/detect';
+export { createNetworkManagerWifi, classifyNmReason } from './wifi/network-manager';
+export type { NetworkManagerOptions, NetworkManagerWifi } from './wifi/network-manager';
+export { createWpaSupplicantWifi } from './wifi/wpa-supplicant';
+export type { EapOptions, WpaSupplicantOptions, WpaSupplicantWifi } from './wifi/wpa-supplicant';
+export { classifyWpaEvent } from './wifi/wpa-events';
+export type { WpaEventMeaning } from './wifi/wpa-events';
+export { createLinuxSystem } from './system';
+export type { LinuxSystem, LinuxSystemOptions } from './system';
+export { nodeClock } from './clock';
+export { startDaemon } from './daemon/daemon';
+export type { Daemon, DaemonOptions } from './daemon/daemon';
+export { isMgosConfig, loadDaemonConfig, parseDaemonConfig } from './daemon/config';
+export type { DaemonButtonConfig, DaemonConfig, DaemonLedConfig, DaemonWifiConfig } from './daemon/config';
+export { logLine } from './daemon/log';
+export type { Logger } from './daemon/log';
+export type { AdapterError, AdapterErrorCode } from './errors';

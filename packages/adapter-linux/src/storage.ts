@@ -1,0 +1,161 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ProvisionRecord, ResetJournal, StoragePort } from '@provision/core';
+import { fsyncDir, writeFileDurable } from './atomic-write';
+import { adapterError, describe } from './errors';
+
+/** Options for {@link createFileStorage}. */
+export interface FileStorageOptions {
+  /** Directory for the record and the reset journal. Default `/var/lib/provision` (systemd `StateDirectory=provision`). */
+  stateDir?: string;
+  /**
+   * The app's own configuration files (absolute paths) that a factory reset deletes, like mgos's
+   * `conf9.json`. Default none.
+   */
+  userConfigFiles?: string[];
+}
+
+/** A {@link StoragePort} on files, with the paths it uses. */
+export interface FileStorage extends StoragePort {
+  /** The provisioning record file. */
+  readonly recordFile: string;
+  /** The reset journal file (survives `wipe()`). */
+  readonly journalFile: string;
+  /** Remove temp files left behind by writes that were interrupted (power loss, SIGKILL). */
+  compact(): Promise<void>;
+}
+
+/** Default state directory. */
+export const DEFAULT_STATE_DIR = '/var/lib/provision';
+
+const RECORD = 'record.json';
+const JOURNAL = 'journal.json';
+const RESET_CAUSES = ['button', 'timeout', 'bad-credentials', 'app'];
+
+/**
+ * Storage port on the local filesystem. The record (`record.json`) and the reset journal
+ * (`journal.json`) are small JSON files, written with a durable atomic replace (temp file, fsync,
+ * rename, fsync dir) and mode 0600. Nothing secret is stored here: Wi-Fi credentials stay with
+ * NetworkManager or wpa_supplicant.
+ *
+ * A corrupt file makes `load()`/`loadJournal()` throw a `storage-failed` error naming the file; the
+ * file is left as it is (the core recovers to defaults and the next save replaces it).
+ *
+ * @example
+ * ```ts
+ * const storage = createFileStorage({ stateDir: '/var/lib/provision', userConfigFiles: ['/etc/myapp/conf.json'] });
+ * ```
+ */
+export function createFileStorage(options: FileStorageOptions = {}): FileStorage {
+  const dir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const userFiles = (options.userConfigFiles ?? []).slice();
+  const recordFile = path.join(dir, RECORD);
+  const journalFile = path.join(dir, JOURNAL);
+  let dirReady: Promise<void> | undefined;
+
+  function ensureDir(): Promise<void> {
+    dirReady ??= fs.mkdir(dir, { recursive: true, mode: 0o700 }).then(
+      () => undefined,
+      (e: unknown) => {
+        dirReady = undefined;
+        throw adapterError('storage-failed', `cannot create state directory ${dir}: ${describe(e)}`, { cause: e });
+      },
+    );
+    return dirReady;
+  }
+
+  async function readJson(file: string): Promise<unknown> {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw adapterError('storage-failed', `cannot read ${file}: ${describe(e)}`, { cause: e });
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw adapterError('storage-failed', `${file} is corrupt (not JSON)`, { cause: e });
+    }
+  }
+
+  async function write(file: string, value: unknown): Promise<void> {
+    await ensureDir();
+    try {
+      await writeFileDurable(file, `${JSON.stringify(value)}\n`);
+    } catch (e) {
+      throw adapterError('storage-failed', `cannot write ${file}: ${describe(e)}`, { cause: e });
+    }
+  }
+
+  return {
+    recordFile,
+    journalFile,
+    async load() {
+      const raw = await readJson(recordFile);
+      if (raw === undefined) return undefined;
+      return checkRecord(raw, recordFile);
+    },
+    async save(record) {
+      await write(recordFile, checkRecord(record, recordFile));
+    },
+    async wipe() {
+      const failures: string[] = [];
+      const dirs = new Set<string>();
+      for (const f of [...userFiles, recordFile]) {
+        try {
+          await fs.rm(f, { force: true });
+          dirs.add(path.dirname(f));
+        } catch (e) {
+          failures.push(`${f}: ${describe(e)}`);
+        }
+      }
+      for (const d of dirs) await fsyncDir(d).catch(() => undefined);
+      if (failures.length > 0) throw adapterError('storage-failed', `wipe could not delete ${failures.join('; ')}`);
+    },
+    async loadJournal() {
+      const raw = await readJson(journalFile);
+      if (raw === undefined) return undefined;
+      return checkJournal(raw, journalFile);
+    },
+    async saveJournal(journal) {
+      await write(journalFile, checkJournal(journal, journalFile));
+    },
+    async compact() {
+      let names: string[];
+      try {
+        names = await fs.readdir(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw adapterError('storage-failed', `cannot list ${dir}: ${describe(e)}`, { cause: e });
+      }
+      const stale = names.filter((n) => /^\.(record|journal)\.json\.\d+\.\d+\.tmp$/.test(n));
+      for (const n of stale) await fs.rm(path.join(dir, n), { force: true });
+      if (stale.length > 0) await fsyncDir(dir);
+    },
+  };
+}
+
+function isInt(n: unknown, lo: number, hi: number): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= lo && n <= hi;
+}
+
+function checkRecord(raw: unknown, file: string): ProvisionRecord {
+  const r = raw as Partial<ProvisionRecord> | null;
+  if (!r || typeof r !== 'object' || !isInt(r.v, 1, 1000) || !isInt(r.max, 0, 255) || typeof r.wifiConfigured !== 'boolean') {
+    throw adapterError('storage-failed', `${file} is corrupt: expected {v, max 0..255, wifiConfigured}`);
+  }
+  return { v: r.v, max: r.max, wifiConfigured: r.wifiConfigured };
+}
+
+function checkJournal(raw: unknown, file: string): ResetJournal {
+  const j = raw as Partial<ResetJournal> | null;
+  const ok =
+    j !== null &&
+    typeof j === 'object' &&
+    Array.isArray(j.resets) &&
+    typeof j.buttonLatched === 'boolean' &&
+    j.resets.every((e) => e && RESET_CAUSES.includes(e.cause) && typeof e.at === 'number' && Number.isFinite(e.at));
+  if (!ok) throw adapterError('storage-failed', `${file} is corrupt: expected {resets: [{cause, at}], buttonLatched}`);
+  return { resets: j.resets!.map((e) => ({ cause: e.cause, at: e.at })), buttonLatched: j.buttonLatched! };
+}

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { waitUntil } from './helpers';
+
+const pkg = path.resolve(__dirname, '..');
+
+/** Bundle the CLI from source into the package's .tmp dir (so its native dependency resolves). */
+export async function buildCli(): Promise<{ cli: string; cleanup(): Promise<void> }> {
+  await fs.mkdir(path.join(pkg, '.tmp'), { recursive: true });
+  const dir = await fs.mkdtemp(path.join(pkg, '.tmp', 'cli-'));
+  const cli = path.join(dir, 'cli.mjs');
+  await build({
+    entryPoints: [path.join(pkg, 'src/cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['source'],
+    external: ['unix-dgram', '@homebridge/dbus-native', 'eventemitter3'],
+    outfile: cli,
+    logLevel: 'silent',
+  });
+  return {
+    cli,
+    cleanup: async () => {
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rmdir(path.join(pkg, '.tmp')).catch(() => undefined);
+    },
+  };
+}
+
+/** A running daemon process with its parsed log lines. */
+export interface DaemonProc {
+  child: ChildProcess;
+  events: Record<string, unknown>[];
+  stdout(): string;
+  stderr(): string;
+  exited(): Promise<number | null>;
+  waitEvent(pred: (e: Record<string, unknown>) => boolean, what: string, ms?: number): Promise<Record<string, unknown>>;
+  stop(): Promise<number | null>;
+}
+
+export function startCli(cli: string, args: string[], env: NodeJS.ProcessEnv): DaemonProc {
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const events: Record<string, unknown>[] = [];
+  let buf = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        events.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        events.push({ event: 'unparsable', line });
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exit = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  return {
+    child,
+    events,
+    stdout: () => out,
+    stderr: () => err,
+    exited: () => exit,
+    async waitEvent(pred, what, ms = 10000) {
+      let found: Record<string, unknown> | undefined;
+      await waitUntil(() => (found = events.find(pred)) !== undefined || child.exitCode !== null, ms, what);
+      if (!found) throw new Error(`daemon exited (${child.exitCode}) before ${what}: ${err}`);
+      return found;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exit;
+    },
+  };
+}
+
+/** Run a CLI command to completion. */
+export function runCli(cli: string, args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}

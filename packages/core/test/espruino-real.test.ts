@@ -1,0 +1,444 @@
+// The Espruino bundle on the real Espruino interpreter, named by the ESPRUINO_BIN environment variable
+// (skipped without it). The module is first written into the interpreter's Storage in chunks, the way
+// the Espruino tools upload a module for `require()` (and the lowest-RAM way to run it: a whole bundle
+// uploaded into RAM does not fit a Puck.js-sized variable pool); then each scenario runs as a script
+// with real timers and fake ports, printing `RESULT {...}` lines that are parsed and asserted here.
+import { execSync, spawn } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = process.env.ESPRUINO_BIN;
+const PKG = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = join(PKG, '..', '..');
+const BUNDLE = join(PKG, 'dist', 'espruino', 'provision-core.min.js');
+const MODULE = 'provision'; // the Storage file name, as `require('provision')` finds it
+const FAKES_MODULE = 'provfakes';
+const MEMORY_BUDGET = 1500; // variables (blocks), module + one running instance with its ports
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Build the bundle when it is missing or older than src; one build at a time across test workers. */
+function ensureBundle(): string {
+  const lock = join(tmpdir(), `provision-core-build-${Buffer.from(PKG).toString('hex').slice(-24)}.lock`);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; ; waited += 100) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Another worker is building: wait for that process (like waiting for any child process).
+      if (waited > 120000) break;
+      Atomics.wait(pause, 0, 0, 100);
+    }
+  }
+  try {
+    if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newest(join(PKG, 'src'))) {
+      execSync('pnpm --filter @provision/core build', { cwd: ROOT, stdio: 'pipe' });
+    }
+    return readFileSync(BUNDLE, 'utf8');
+  } finally {
+    try {
+      rmdirSync(lock);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+interface Run {
+  code: number | null;
+  lines: string[];
+  results: { [k: string]: unknown }[];
+  stderr: string;
+}
+
+/**
+ * Run one script in `dir` (the interpreter keeps its Storage in ./espruino.flash there). Stdin is a
+ * FIFO opened read-write: never /dev/null, whose endless EOF floods the interpreter's console.
+ */
+function espruino(dir: string, script: string): Promise<Run> {
+  const file = join(dir, 'script.js');
+  writeFileSync(file, script);
+  const fifo = join(dir, 'stdin');
+  if (!existsSync(fifo)) execSync(`mkfifo "${fifo}"`);
+  const fd = openSync(fifo, 'r+');
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN as string, [file], { cwd: dir, stdio: [fd, 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString('latin1')));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.on('error', (e) => {
+      clearTimeout(killer);
+      closeSync(fd);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      closeSync(fd);
+      // Lines end in CRLF; lines printed from timers start with the prompt's ">\r\x1b[J".
+      const lines = out
+        .split('\n')
+        .map((l) => l.split('\u001b[J').join('').split('\r').join('').replace(/^>/, ''))
+        .filter((l) => l.length > 0);
+      const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as { [k: string]: unknown });
+      resolve({ code, lines, results, stderr: err });
+    });
+  });
+}
+
+function clean(run: Run): void {
+  const bad = run.lines.filter((l) => /Uncaught|OUT OF MEMORY|LOW_MEMORY|Execution Interrupted|SyntaxError|ReferenceError|not supported/i.test(l));
+  expect(bad, run.lines.join('\n')).toEqual([]);
+  expect(run.code, run.stderr).toBe(0);
+}
+
+/**
+ * Fake ports and a device, in the Espruino subset (var, function, no destructuring/spread/async),
+ * uploaded as a Storage module like the bundle (a script holding them would not fit a Puck.js pool).
+ * Wi-Fi: a join answers after joinMs; a failure retries after retryMs, like a supplicant.
+ */
+const FAKES = `
+var F = (function () {
+  function ms() { return Math.round(getTime() * 1000); }
+  function storage() {
+    var rec, jr;
+    var s = {
+      writes: 0,
+      load: function () { return rec === undefined ? undefined : JSON.parse(rec); },
+      save: function (r) { rec = JSON.stringify(r); s.writes++; },
+      wipe: function () { rec = undefined; s.writes++; },
+      loadJournal: function () { return jr === undefined ? undefined : JSON.parse(jr); },
+      saveJournal: function (j) { jr = JSON.stringify(j); s.writes++; },
+      compact: function () {},
+      raw: function () { return rec; },
+      rawJournal: function () { return jr; }
+    };
+    return s;
+  }
+  function wifi(networks, joinMs, retryMs) {
+    var listeners = [], applied, stored, timer;
+    function emit(e) { var ls = listeners.slice(); for (var i = 0; i < ls.length; i++) ls[i](e); }
+    function cancel() { if (timer !== undefined) { clearTimeout(timer); timer = undefined; } }
+    function join() {
+      var c = applied || stored;
+      if (!c) return;
+      emit({ type: 'connecting' });
+      timer = setTimeout(function () {
+        timer = undefined;
+        var known = networks[c.ssid] !== undefined;
+        if (known && networks[c.ssid] === (c.passphrase || '')) { emit({ type: 'connected', ip: '192.168.4.2' }); return; }
+        emit({ type: 'disconnected', reason: known ? 'auth-error' : 'ap-not-found', raw: known ? '202' : '201' });
+        timer = setTimeout(join, retryMs);
+      }, joinMs);
+    }
+    return {
+      subscribe: function (l) {
+        listeners.push(l);
+        if (stored && !applied && timer === undefined) join();
+        return function () { listeners = listeners.filter(function (x) { return x !== l; }); };
+      },
+      connect: function (c, o) { cancel(); applied = { ssid: c.ssid, passphrase: c.passphrase }; if (o && o.persist) stored = applied; join(); },
+      persist: function () { if (applied) stored = applied; },
+      disconnect: function () { cancel(); applied = undefined; },
+      hasStoredCredentials: function () { return stored !== undefined; },
+      forget: function () { stored = undefined; cancel(); applied = undefined; },
+      stored: function () { return stored === undefined ? null : stored.ssid; }
+    };
+  }
+  function button() {
+    var level = false, listeners = [];
+    function edge(p) {
+      if (level === p) return;
+      level = p;
+      var ls = listeners.slice();
+      for (var i = 0; i < ls.length; i++) ls[i]({ pressed: p, at: ms() });
+    }
+    return {
+      read: function () { return level; },
+      watch: function (l) { listeners.push(l); return function () { listeners = listeners.filter(function (x) { return x !== l; }); }; },
+      press: function () { edge(true); },
+      release: function () { edge(false); }
+    };
+  }
+  function led() {
+    var l = { lit: false, set: function (on) { l.lit = on; } };
+    return l;
+  }
+  function system() {
+    var s = { reboots: [], reboot: function () { s.reboots.push(ms()); } };
+    return s;
+  }
+  function device(P, config, networks, joinMs, retryMs) {
+    var d = { storage: storage(), wifi: wifi(networks, joinMs, retryMs), button: button(), led: led(), system: system(), events: [], prov: undefined, bootedAt: 0 };
+    d.boot = function () {
+      if (d.prov) { d.prov.stop(); d.wifi.disconnect(); }
+      d.bootedAt = ms();
+      d.prov = P.createProvisioner({ storage: d.storage, wifi: d.wifi, button: d.button, led: d.led, system: d.system }, config);
+      var prov = d.prov;
+      prov.on('state', function (s) { d.events.push('state ' + s.cur + '/' + s.max); });
+      prov.on('reset', function (r) { d.events.push('reset ' + r.cause + ' @' + (ms() - d.bootedAt)); });
+      prov.on('wifi', function (w) { d.events.push('wifi ' + w.state + (w.reason ? ' ' + w.reason : '')); });
+      prov.on('button', function (b) { d.events.push('button ' + b.type); });
+      prov.on('error', function (e) { d.events.push('error ' + e.message); });
+      prov.on('warning', function (w) { d.events.push('warning ' + w.message); });
+      return prov.start();
+    };
+    d.summary = function () {
+      return {
+        cur: d.prov.getCurState(),
+        max: d.prov.getMaxState(),
+        provisioned: d.prov.isProvisioned(),
+        wifiConfigured: d.prov.isWifiConfigured(),
+        resetting: d.prov.isResetting(),
+        record: d.storage.raw() === undefined ? null : JSON.parse(d.storage.raw()),
+        journal: d.storage.rawJournal() === undefined ? null : JSON.parse(d.storage.rawJournal()),
+        storedSsid: d.wifi.stored(),
+        reboots: d.system.reboots.map(function (t) { return t - d.bootedAt; }),
+        ledLit: d.led.lit,
+        events: d.events
+      };
+    };
+    return d;
+  }
+  function ports(networks, joinMs, retryMs) {
+    return { storage: storage(), wifi: wifi(networks, joinMs, retryMs), button: button(), led: led(), system: system() };
+  }
+  return { device: device, ports: ports };
+})();
+exports.device = F.device;
+exports.ports = F.ports;
+`;
+
+/** Every scenario script: report uncaught errors as lines the test fails on, and never hang. */
+function script(body: string): string {
+  return `
+function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
+process.on('uncaughtException', function (e) { console.log('Uncaught ' + e + (e && e.stack ? ' ' + e.stack : '')); quit(); });
+setTimeout(function () { out({ watchdog: true }); quit(); }, 8000);
+var CONFIG = { timeoutMs: 300, rebootDelayMs: 10, button: { holdMs: 100, debounceMs: 10 } };
+var NETWORKS = { Home: 'correct horse' };
+${body}
+`;
+}
+
+const SCENARIOS: { [name: string]: string } = {
+  // process.memory() collects garbage first. The fake ports are test scaffolding: measured apart.
+  memory: `
+var H = require('${FAKES_MODULE}');
+var ports = H.ports(NETWORKS, 20, 50);
+var m0 = process.memory().usage;
+var P = require('${MODULE}');
+var m1 = process.memory().usage;
+var prov = P.createProvisioner(ports, CONFIG);
+prov.start().then(function () {
+  var m = process.memory();
+  out({ module: m1 - m0, instance: m.usage - m1, total: m.usage - m0, pool: m.total, free: m.free, sizeOfModule: E.getSizeOf(P), sizeOfInstance: E.getSizeOf(prov), stored: require('Storage').read('${MODULE}').length, exports: Object.keys(P) });
+  prov.stop();
+  quit();
+});
+`,
+  provisioned: `
+var P = require('${MODULE}');
+var H = require('${FAKES_MODULE}');
+var d = H.device(P, CONFIG, NETWORKS, 20, 50);
+d.boot().then(function () {
+  return d.prov.configureSta({ ssid: 'Home', passphrase: 'correct horse' });
+}).then(function () {
+  setTimeout(function () {
+    d.prov.setCurState(3);
+    setTimeout(function () { out(d.summary()); d.prov.stop(); quit(); }, 600);
+  }, 150);
+});
+`,
+  badCredentials: `
+var P = require('${MODULE}');
+var H = require('${FAKES_MODULE}');
+var d = H.device(P, CONFIG, NETWORKS, 20, 50);
+d.boot().then(function () {
+  return d.prov.configureSta({ ssid: 'Home', passphrase: 'wrong horse' });
+}).then(function () {
+  setTimeout(function () { out(d.summary()); d.prov.stop(); quit(); }, 700);
+});
+`,
+  longPress: `
+var P = require('${MODULE}');
+var H = require('${FAKES_MODULE}');
+var d = H.device(P, CONFIG, NETWORKS, 20, 50);
+d.boot().then(function () {
+  setTimeout(function () { d.button.press(); }, 50);
+  setTimeout(function () { out(d.summary()); d.prov.stop(); quit(); }, 600);
+});
+`,
+  rebootMidProvisioning: `
+var P = require('${MODULE}');
+var H = require('${FAKES_MODULE}');
+var d = H.device(P, CONFIG, NETWORKS, 10000, 50);
+d.boot().then(function () {
+  return d.prov.configureSta({ ssid: 'Home', passphrase: 'correct horse' });
+}).then(function () {
+  setTimeout(function () {
+    var before = d.summary();
+    out({ before: { cur: before.cur, max: before.max, record: before.record } });
+    d.events = []; // (arr.length = 0 throws on Espruino)
+    d.boot().then(function () {
+      setTimeout(function () { out(d.summary()); d.prov.stop(); quit(); }, 800);
+    });
+  }, 100);
+});
+`,
+};
+
+type Summary = {
+  cur: number;
+  max: number;
+  provisioned: boolean;
+  wifiConfigured: boolean;
+  resetting: boolean;
+  record: { v: number; max: number; wifiConfigured: boolean } | null;
+  journal: { resets: { cause: string; at: number }[]; buttonLatched: boolean } | null;
+  storedSsid: string | null;
+  reboots: number[];
+  ledLit: boolean;
+  events: string[];
+};
+
+function resetAt(s: Summary, cause: string): number {
+  const r = s.events.filter((e) => e.startsWith('reset '));
+  expect(r.length, s.events.join(', ')).toBe(1);
+  const m = /^reset (\S+) @(\d+)$/.exec(r[0]);
+  expect(m, r[0]).not.toBeNull();
+  expect((m as RegExpExecArray)[1]).toBe(cause);
+  return Number((m as RegExpExecArray)[2]);
+}
+
+describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
+  let base = '';
+  const runs: { [name: string]: Run } = {};
+
+  beforeAll(async () => {
+    const code = ensureBundle();
+    // The interpreter reads scripts byte by byte: the bundle must be plain ASCII.
+    const odd = code.split('').filter((c) => (c < ' ' || c > '~') && c !== '\n' && c !== '\r' && c !== '\t');
+    expect(odd).toEqual([]);
+    base = mkdtempSync(join(tmpdir(), 'provision-espruino-'));
+    const install = join(base, 'install');
+    mkdirSync(install);
+    // Upload the modules into Storage in chunks (each run is small enough for a Puck.js pool).
+    const CHUNK = 3000;
+    for (const [name, text] of [
+      [MODULE, code],
+      [FAKES_MODULE, FAKES],
+    ]) {
+      for (let off = 0; off < text.length; off += CHUNK) {
+        const piece = text.slice(off, off + CHUNK);
+        const args = off === 0 ? `0, ${text.length}` : `${off}`;
+        const run = await espruino(install, `require('Storage').write('${name}', ${JSON.stringify(piece)}, ${args}); console.log('RESULT ' + JSON.stringify({ wrote: ${off} }));`);
+        clean(run);
+        expect(run.results).toEqual([{ wrote: off }]);
+      }
+    }
+    // Each scenario gets its own copy of the flash, so they can run side by side.
+    await Promise.all(
+      Object.keys(SCENARIOS).map(async (name) => {
+        const dir = join(base, name);
+        mkdirSync(dir);
+        copyFileSync(join(install, 'espruino.flash'), join(dir, 'espruino.flash'));
+        runs[name] = await espruino(dir, script(SCENARIOS[name]));
+      }),
+    );
+  }, 180_000);
+
+  afterAll(() => {
+    if (base) rmSync(base, { recursive: true, force: true });
+  });
+
+  it('loads from Storage, and the module plus one started instance with its ports fit the memory budget', () => {
+    const run = runs.memory;
+    clean(run);
+    expect(run.results.length).toBe(1);
+    const r = run.results[0] as { module: number; instance: number; total: number; pool: number; free: number; stored: number; exports: string[] };
+    expect(r.stored).toBe(readFileSync(BUNDLE, 'utf8').length);
+    expect(r.exports).toEqual(expect.arrayContaining(['createProvisioner', 'validateConfig', 'validateCredentials', 'fromMgosConfig']));
+    console.log(`espruino memory: ${r.total} vars (module loaded from Storage ${r.module}, createProvisioner + start() ${r.instance}; pool ${r.pool}, free ${r.free})`);
+    expect(r.module).toBeGreaterThan(0);
+    expect(r.instance).toBeGreaterThan(0);
+    expect(r.total).toBeLessThan(MEMORY_BUDGET);
+  });
+
+  it('fresh device → configureSta → connected → setCurState(3): provisioned, persisted, no timeout', () => {
+    const run = runs.provisioned;
+    clean(run);
+    expect(run.results.length).toBe(1);
+    const s = run.results[0] as Summary;
+    expect(s).toMatchObject({
+      cur: 3,
+      max: 3,
+      provisioned: true,
+      wifiConfigured: true,
+      resetting: false,
+      record: { v: 1, max: 3, wifiConfigured: true },
+      storedSsid: 'Home',
+      reboots: [],
+      ledLit: true,
+    });
+    expect(s.events.filter((e) => e.startsWith('state'))).toEqual(['state 0/0', 'state 1/1', 'state 2/2', 'state 3/3']);
+    expect(s.events.filter((e) => /^(reset|error|warning)/.test(e))).toEqual([]);
+  });
+
+  it('wrong password ×3 → reset bad-credentials and exactly one reboot after rebootDelayMs', () => {
+    const run = runs.badCredentials;
+    clean(run);
+    expect(run.results.length).toBe(1);
+    const s = run.results[0] as Summary;
+    expect(s.events.filter((e) => e.startsWith('wifi disconnected'))).toEqual(Array(3).fill('wifi disconnected auth-error'));
+    const at = resetAt(s, 'bad-credentials');
+    expect(s.reboots.length).toBe(1);
+    expect(s.reboots[0] - at).toBeGreaterThanOrEqual(10);
+    expect(s.reboots[0] - at).toBeLessThan(200);
+    expect(s).toMatchObject({ max: 0, wifiConfigured: false, record: null, storedSsid: null, ledLit: false });
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'bad-credentials' }], buttonLatched: false });
+    expect(s.events.filter((e) => /^(error|warning)/.test(e))).toEqual([]);
+  });
+
+  it('long press → reset button, latched in the journal, one reboot', () => {
+    const run = runs.longPress;
+    clean(run);
+    expect(run.results.length).toBe(1);
+    const s = run.results[0] as Summary;
+    expect(s.events.filter((e) => e.startsWith('button'))).toEqual(['button pressed', 'button activated']);
+    const at = resetAt(s, 'button');
+    expect(at).toBeGreaterThanOrEqual(160); // pressed at 50, debounce 10, hold 100
+    expect(s.reboots.length).toBe(1);
+    expect(s.reboots[0] - at).toBeGreaterThanOrEqual(10);
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'button' }], buttonLatched: true });
+    expect(s.events.filter((e) => /^(error|warning)/.test(e))).toEqual([]);
+  });
+
+  it('reboot mid-provisioning → the timeout is re-armed at start (R4.3) → reset timeout', () => {
+    const run = runs.rebootMidProvisioning;
+    clean(run);
+    expect(run.results.length).toBe(2);
+    expect(run.results[0]).toEqual({ before: { cur: 1, max: 1, record: { v: 1, max: 1, wifiConfigured: false } } });
+    const s = run.results[1] as Summary;
+    expect(s.events[0]).toBe('state 0/1');
+    const at = resetAt(s, 'timeout');
+    expect(at).toBeGreaterThanOrEqual(300);
+    expect(at).toBeLessThan(600);
+    expect(s.reboots.length).toBe(1);
+    expect(s.reboots[0] - at).toBeGreaterThanOrEqual(10);
+    expect(s).toMatchObject({ max: 0, record: null });
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'timeout' }], buttonLatched: false });
+  });
+});

@@ -1,0 +1,409 @@
+// The Espruino bundle (dist/espruino/provision-core.min.js) in a Node `vm` context stripped of the
+// built-ins Espruino lacks, with deterministic timers and Espruino's `getTime()` simulated inside the
+// context: proves the bundle needs nothing Espruino does not have, and that a whole provisioning
+// story runs through it. The real interpreter runs the same stories in espruino-real.test.ts.
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const PKG = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = join(PKG, '..', '..');
+const BUNDLE = join(PKG, 'dist', 'espruino', 'provision-core.min.js');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Build the bundle when it is missing or older than src; one build at a time across test workers. */
+function ensureBundle(): string {
+  const lock = join(tmpdir(), `provision-core-build-${Buffer.from(PKG).toString('hex').slice(-24)}.lock`);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; ; waited += 100) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Another worker is building: wait for that process (like waiting for any child process).
+      if (waited > 120000) break;
+      Atomics.wait(pause, 0, 0, 100);
+    }
+  }
+  try {
+    if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newest(join(PKG, 'src'))) {
+      execSync('pnpm --filter @provision/core build', { cwd: ROOT, stdio: 'pipe' });
+    }
+    return readFileSync(BUNDLE, 'utf8');
+  } finally {
+    try {
+      rmdirSync(lock);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Runs inside the context before the bundle: removes what Espruino lacks (deletion must happen in the
+ * context, which has its own built-ins) and installs Espruino-like timers driven by `__clock.advance`.
+ */
+const PRELUDE = `
+(function (g) {
+  var gone = ['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol', 'Proxy', 'Reflect',
+    'structuredClone', 'queueMicrotask', 'performance', 'BigInt', 'setImmediate', 'setInterval', 'clearInterval'];
+  for (var i = 0; i < gone.length; i++) delete g[gone[i]];
+  delete Array.from;
+  delete Object.freeze;
+  delete Number.isInteger;
+  delete Number.isSafeInteger;
+  delete Promise.prototype.finally;
+  delete Promise.race;
+  delete Promise.allSettled;
+  delete Promise.any;
+  var now = 0, seq = 0, timers = [], fired = 0;
+  g.setTimeout = function (fn, ms) {
+    if (typeof fn !== 'function') throw new Error('setTimeout needs a function');
+    var id = ++seq;
+    timers.push({ id: id, due: now + (ms > 0 ? ms : 0), fn: fn });
+    return id;
+  };
+  // Espruino: clearTimeout() without an id clears every timer, and an unknown id throws.
+  g.clearTimeout = function (id) {
+    if (id === undefined) throw new Error('clearTimeout(undefined) would clear every timer on Espruino');
+    for (var i = 0; i < timers.length; i++) if (timers[i].id === id) { timers.splice(i, 1); return; }
+    throw new Error('Unknown Timeout');
+  };
+  g.getTime = function () { return now / 1000; };
+  Date.now = function () { return 1767225600000 + now; };
+  g.__clock = {
+    now: function () { return now; },
+    pending: function () { return timers.length; },
+    fired: function () { return fired; },
+    advance: function (ms) {
+      var end = now + ms;
+      for (;;) {
+        var best = -1;
+        for (var i = 0; i < timers.length; i++) if (timers[i].due <= end && (best < 0 || timers[i].due < timers[best].due)) best = i;
+        if (best < 0) break;
+        var t = timers.splice(best, 1)[0];
+        if (t.due > now) now = t.due;
+        fired++;
+        t.fn();
+      }
+      now = end;
+    }
+  };
+})(this);
+var module = { exports: {} };
+`;
+
+/**
+ * Fake ports and a device, written in the Espruino subset (the same as the real-interpreter test).
+ * Wi-Fi: a join answers after joinMs; a failure retries after retryMs, like a supplicant.
+ */
+const FAKES = `
+var H = (function () {
+  function storage() {
+    var rec, jr;
+    var s = {
+      writes: 0,
+      load: function () { return rec === undefined ? undefined : JSON.parse(rec); },
+      save: function (r) { rec = JSON.stringify(r); s.writes++; },
+      wipe: function () { rec = undefined; s.writes++; },
+      loadJournal: function () { return jr === undefined ? undefined : JSON.parse(jr); },
+      saveJournal: function (j) { jr = JSON.stringify(j); s.writes++; },
+      compact: function () {},
+      raw: function () { return rec; },
+      rawJournal: function () { return jr; }
+    };
+    return s;
+  }
+  function wifi(networks, joinMs, retryMs) {
+    var listeners = [], applied, stored, timer;
+    function emit(e) { var ls = listeners.slice(); for (var i = 0; i < ls.length; i++) ls[i](e); }
+    function cancel() { if (timer !== undefined) { clearTimeout(timer); timer = undefined; } }
+    function join() {
+      var c = applied || stored;
+      if (!c) return;
+      w.attempts++;
+      emit({ type: 'connecting' });
+      timer = setTimeout(function () {
+        timer = undefined;
+        var known = networks[c.ssid] !== undefined;
+        if (known && networks[c.ssid] === (c.passphrase || '')) { emit({ type: 'connected', ip: '192.168.4.2' }); return; }
+        emit({ type: 'disconnected', reason: known ? 'auth-error' : 'ap-not-found', raw: known ? '202' : '201' });
+        timer = setTimeout(join, retryMs);
+      }, joinMs);
+    }
+    var w = {
+      attempts: 0,
+      connects: 0,
+      subscribe: function (l) {
+        listeners.push(l);
+        if (stored && !applied && timer === undefined) join();
+        return function () { listeners = listeners.filter(function (x) { return x !== l; }); };
+      },
+      connect: function (c, o) { w.connects++; cancel(); applied = { ssid: c.ssid, passphrase: c.passphrase }; if (o && o.persist) stored = applied; join(); },
+      persist: function () { if (applied) stored = applied; },
+      disconnect: function () { cancel(); applied = undefined; },
+      hasStoredCredentials: function () { return stored !== undefined; },
+      forget: function () { stored = undefined; cancel(); applied = undefined; },
+      stored: function () { return stored === undefined ? null : stored.ssid; }
+    };
+    return w;
+  }
+  function button() {
+    var level = false, listeners = [];
+    function edge(p) {
+      if (level === p) return;
+      level = p;
+      var ls = listeners.slice();
+      for (var i = 0; i < ls.length; i++) ls[i]({ pressed: p, at: Math.round(getTime() * 1000) });
+    }
+    return {
+      read: function () { return level; },
+      watch: function (l) { listeners.push(l); return function () { listeners = listeners.filter(function (x) { return x !== l; }); }; },
+      press: function () { edge(true); },
+      release: function () { edge(false); }
+    };
+  }
+  function led() {
+    var l = { lit: false, sets: 0, set: function (on) { l.lit = on; l.sets++; } };
+    return l;
+  }
+  function system() {
+    var s = { reboots: [], reboot: function () { s.reboots.push(Math.round(getTime() * 1000)); } };
+    return s;
+  }
+  function device(P, config, networks, joinMs, retryMs) {
+    var d = { storage: storage(), wifi: wifi(networks, joinMs, retryMs), button: button(), led: led(), system: system(), events: [], boots: 0, prov: undefined };
+    d.boot = function () {
+      if (d.prov) { d.prov.stop(); d.wifi.disconnect(); }
+      d.boots++;
+      d.bootedAt = Math.round(getTime() * 1000);
+      d.prov = P.createProvisioner({ storage: d.storage, wifi: d.wifi, button: d.button, led: d.led, system: d.system }, config);
+      var prov = d.prov;
+      prov.on('state', function (s) { d.events.push('state ' + s.cur + '/' + s.max); });
+      prov.on('reset', function (r) { d.events.push('reset ' + r.cause + ' @' + (Math.round(getTime() * 1000) - d.bootedAt)); });
+      prov.on('wifi', function (w) { d.events.push('wifi ' + w.state + (w.reason ? ' ' + w.reason : '')); });
+      prov.on('button', function (b) { d.events.push('button ' + b.type); });
+      prov.on('error', function (e) { d.events.push('error ' + e.message); });
+      prov.on('warning', function (w) { d.events.push('warning ' + w.message); });
+      return prov.start();
+    };
+    d.summary = function () {
+      return {
+        cur: d.prov.getCurState(),
+        max: d.prov.getMaxState(),
+        provisioned: d.prov.isProvisioned(),
+        wifiConfigured: d.prov.isWifiConfigured(),
+        resetting: d.prov.isResetting(),
+        record: d.storage.raw() === undefined ? null : JSON.parse(d.storage.raw()),
+        journal: d.storage.rawJournal() === undefined ? null : JSON.parse(d.storage.rawJournal()),
+        storedSsid: d.wifi.stored(),
+        reboots: d.system.reboots.map(function (t) { return t - d.bootedAt; }),
+        ledLit: d.led.lit,
+        events: d.events
+      };
+    };
+    return d;
+  }
+  return { device: device };
+})();
+`;
+
+interface Summary {
+  cur: number;
+  max: number;
+  provisioned: boolean;
+  wifiConfigured: boolean;
+  resetting: boolean;
+  record: { v: number; max: number; wifiConfigured: boolean } | null;
+  journal: { resets: { cause: string; at: number }[]; buttonLatched: boolean } | null;
+  storedSsid: string | null;
+  reboots: number[];
+  ledLit: boolean;
+  events: string[];
+}
+
+interface Device {
+  boot(): Promise<void>;
+  summary(): Summary;
+  prov: {
+    configureSta(c: { ssid: string; passphrase?: string }): Promise<void>;
+    setCurState(n: number): void;
+  };
+  button: { press(): void; release(): void };
+  events: string[];
+}
+
+interface Sandbox {
+  __clock: { advance(ms: number): void; now(): number; pending(): number; fired(): number };
+  module: { exports: { createProvisioner: unknown } };
+  H: { device(P: unknown, config: unknown, networks: { [ssid: string]: string }, joinMs: number, retryMs: number): Device };
+}
+
+// Small values, the same as on the real interpreter.
+const CONFIG = { timeoutMs: 300, rebootDelayMs: 10, button: { holdMs: 100, debounceMs: 10 } };
+const NETWORKS = { Home: 'correct horse' };
+
+let code = '';
+
+function load(): { ctx: Sandbox; P: unknown } {
+  const ctx = vm.createContext({}) as unknown as Sandbox;
+  vm.runInContext(PRELUDE, ctx, { filename: 'espruino-prelude.js' });
+  vm.runInContext(`(function (module, exports) {\n${code}\n})(module, module.exports);`, ctx, { filename: 'provision-core.min.js' });
+  vm.runInContext(FAKES, ctx, { filename: 'fakes.js' });
+  return { ctx, P: ctx.module.exports };
+}
+
+/** Plain copy: context objects have the context's prototypes. */
+function plain<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** Let simulated time pass in the context, then let promise callbacks run. */
+async function advance(ctx: Sandbox, ms: number): Promise<void> {
+  ctx.__clock.advance(ms);
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+beforeAll(() => {
+  code = ensureBundle();
+}, 180_000);
+
+describe('the Espruino bundle text', () => {
+  it('is a plain script in the Espruino subset', () => {
+    expect(code.length).toBeGreaterThan(1000);
+    expect(code).toMatch(/module\.exports\s*=\s*\{/);
+    expect(code).not.toMatch(/(^|[\s;}])export\s/m);
+    expect(code).not.toMatch(/(^|[\s;}])import[\s{(]/m);
+    expect(code).not.toContain('??');
+    expect(code).not.toMatch(/\?\.(?!\d)/); // optional chaining; `a?.5:b` is a ternary
+    expect(code).not.toMatch(/class\s*[\w$]*\s+extends\s+Error\b/);
+    expect(code).not.toMatch(/\basync[\s(]/);
+    expect(code).not.toMatch(/\bawait\s/);
+    expect(code).not.toMatch(/function\s*\*/);
+    expect(code).not.toContain('...');
+    expect(code).not.toContain('**'); // exponent operator
+  });
+
+  it('loads in a context without what Espruino lacks, exporting the public API', () => {
+    const { ctx, P } = load();
+    for (const name of ['Map', 'Set', 'WeakMap', 'Symbol', 'Proxy', 'Reflect', 'performance', 'structuredClone', 'queueMicrotask']) {
+      expect(vm.runInContext(`typeof ${name}`, ctx as unknown as vm.Context)).toBe('undefined');
+    }
+    for (const expr of ['Array.from', 'Object.freeze', 'Number.isInteger', 'Promise.prototype.finally', 'Promise.race', 'Promise.allSettled']) {
+      expect(vm.runInContext(`typeof ${expr}`, ctx as unknown as vm.Context)).toBe('undefined');
+    }
+    const api = P as { [k: string]: unknown };
+    for (const name of ['createProvisioner', 'validateConfig', 'validateCredentials', 'fromMgosConfig', 'isProvisionError', 'patternFor']) {
+      expect(typeof api[name]).toBe('function');
+    }
+    expect(typeof (api.defaultClock as { now?: unknown }).now).toBe('function');
+  });
+});
+
+describe('a provisioning story through the bundle, Espruino built-ins only', () => {
+  it('fresh device → configureSta → connected → setCurState(3): provisioned, persisted, no timeout', async () => {
+    const { ctx, P } = load();
+    const d = ctx.H.device(P, CONFIG, NETWORKS, 20, 50);
+    const started = d.boot();
+    await advance(ctx, 0);
+    await started;
+    expect(plain(d.summary())).toMatchObject({ cur: 0, max: 0, provisioned: false, record: null, events: ['state 0/0'] });
+    await d.prov.configureSta({ ssid: 'Home', passphrase: 'correct horse' });
+    expect(d.summary().cur).toBe(1);
+    await advance(ctx, 20);
+    expect(d.summary().cur).toBe(2);
+    d.prov.setCurState(3);
+    await advance(ctx, 5000); // well past timeoutMs: the timeout was cancelled (R4.2)
+    const s = plain(d.summary());
+    expect(s).toMatchObject({
+      cur: 3,
+      max: 3,
+      provisioned: true,
+      wifiConfigured: true,
+      resetting: false,
+      record: { v: 1, max: 3, wifiConfigured: true },
+      storedSsid: 'Home', // persisted only after the connection succeeded (R8.4)
+      reboots: [],
+      ledLit: true, // solid on at stableState (R6.1)
+    });
+    expect(s.events.filter((e) => e.startsWith('state'))).toEqual(['state 0/0', 'state 1/1', 'state 2/2', 'state 3/3']);
+    expect(s.events).toContain('wifi connected');
+    expect(s.events.filter((e) => /^(reset|error|warning)/.test(e))).toEqual([]);
+    expect(ctx.__clock.fired()).toBeGreaterThan(0); // the bundle ran on the context's timers
+  });
+
+  it('wrong password ×3 → reset bad-credentials and exactly one reboot rebootDelayMs later', async () => {
+    const { ctx, P } = load();
+    const d = ctx.H.device(P, CONFIG, NETWORKS, 20, 50);
+    const started = d.boot();
+    await advance(ctx, 0);
+    await started;
+    await d.prov.configureSta({ ssid: 'Home', passphrase: 'wrong horse' });
+    await advance(ctx, 1000);
+    const s = plain(d.summary());
+    // Failures at 20, 90 and 160 ms; the reset at the third (R8.2), the reboot 10 ms later (R7.2).
+    expect(s.events.filter((e) => e.startsWith('wifi disconnected'))).toEqual(['wifi disconnected auth-error', 'wifi disconnected auth-error', 'wifi disconnected auth-error']);
+    expect(s.events.filter((e) => e.startsWith('reset'))).toEqual(['reset bad-credentials @160']);
+    expect(s.reboots).toEqual([170]);
+    expect(s).toMatchObject({ max: 0, wifiConfigured: false, record: null, storedSsid: null, ledLit: false });
+    expect(s.journal).toEqual({ resets: [{ cause: 'bad-credentials', at: 1767225600000 + 160 }], buttonLatched: false });
+    expect(s.events.filter((e) => e.startsWith('error') || e.startsWith('warning'))).toEqual([]);
+  });
+
+  it('long press → reset button, latched in the journal, one reboot', async () => {
+    const { ctx, P } = load();
+    const d = ctx.H.device(P, CONFIG, NETWORKS, 20, 50);
+    const started = d.boot();
+    await advance(ctx, 0);
+    await started;
+    await advance(ctx, 50);
+    d.button.press();
+    await advance(ctx, 109); // debounce 10 + hold 100
+    expect(d.summary().resetting).toBe(false);
+    await advance(ctx, 1);
+    await advance(ctx, 100);
+    const s = plain(d.summary());
+    expect(s.events.filter((e) => e.startsWith('button') || e.startsWith('reset'))).toEqual(['button pressed', 'button activated', 'reset button @160']);
+    expect(s.reboots).toEqual([170]);
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'button' }], buttonLatched: true });
+    expect(s.events.filter((e) => e.startsWith('error'))).toEqual([]);
+  });
+
+  it('reboot mid-provisioning → the timeout is re-armed at start (R4.3) → reset timeout', async () => {
+    const { ctx, P } = load();
+    // The network takes 10 s to answer: the device is rebooted while still connecting.
+    const d = ctx.H.device(P, CONFIG, NETWORKS, 10000, 50);
+    const first = d.boot();
+    await advance(ctx, 0);
+    await first;
+    await d.prov.configureSta({ ssid: 'Home', passphrase: 'correct horse' });
+    await advance(ctx, 100);
+    expect(plain(d.summary())).toMatchObject({ cur: 1, max: 1, record: { v: 1, max: 1, wifiConfigured: false } });
+    d.events.length = 0;
+    const second = d.boot();
+    await advance(ctx, 0);
+    await second;
+    expect(plain(d.summary())).toMatchObject({ cur: 0, max: 1, resetting: false });
+    await advance(ctx, 299);
+    expect(d.summary().resetting).toBe(false);
+    await advance(ctx, 1);
+    await advance(ctx, 50);
+    const s = plain(d.summary());
+    expect(s.events).toEqual(['state 0/1', 'reset timeout @300']);
+    expect(s.reboots).toEqual([310]);
+    expect(s).toMatchObject({ max: 0, record: null });
+    expect(s.journal).toMatchObject({ resets: [{ cause: 'timeout' }], buttonLatched: false });
+  });
+});
