@@ -4,26 +4,10 @@
 // scenarios.ts, each boot a fresh context on the same flash.
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createEspruinoContext, evaluateBundle } from '../../../test-utils/espruino';
 import { ensureBundle } from './bundle';
 import { EspruinoSim, SimFlash } from './espruino-sim';
 import { checkScenario, SCENARIOS } from './scenarios';
-
-/** Deleted inside the context (which has its own built-ins): Espruino has none of them. */
-const STRIP = `
-(function (g) {
-  var gone = ['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol', 'Proxy', 'Reflect',
-    'structuredClone', 'queueMicrotask', 'performance', 'BigInt', 'setImmediate', 'setInterval', 'clearInterval'];
-  for (var i = 0; i < gone.length; i++) delete g[gone[i]];
-  delete Array.from;
-  delete Object.freeze;
-  delete Number.isInteger;
-  delete Number.isSafeInteger;
-  delete Promise.prototype.finally;
-  delete Promise.race;
-  delete Promise.allSettled;
-  delete Promise.any;
-})(this);
-`;
 
 let code = '';
 
@@ -39,8 +23,7 @@ function boot(flash: SimFlash): Boot {
   const sim = new EspruinoSim({ wifi: 'esp32', flash });
   sim.wifi!.networks.Home = 'correct horse';
   sim.wifi!.joinMs = 20;
-  const ctx = vm.createContext({});
-  vm.runInContext(STRIP, ctx);
+  const ctx = createEspruinoContext();
   const g = sim.globals();
   const results: { [k: string]: unknown }[] = [];
   let finished = false;
@@ -57,11 +40,7 @@ function boot(flash: SimFlash): Boot {
     done: () => void (finished = true),
     require: (name: string) => {
       if (name !== 'provision') return requireFn(name);
-      if (cached === undefined) {
-        const mod = vm.runInContext('({ exports: {} })', ctx) as { exports: unknown };
-        vm.runInContext(`(function (module, exports) {\n${code}\n})`, ctx, { filename: 'provision.min.js' })(mod, mod.exports);
-        cached = mod.exports;
-      }
+      if (cached === undefined) cached = evaluateBundle(ctx, code, 'provision.min.js');
       return cached;
     },
   });

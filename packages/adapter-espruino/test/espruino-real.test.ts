@@ -9,95 +9,31 @@
 // nothing, digitalRead returns 0 and setWatch never fires: so the pin functions are replaced by fakes
 // in JS (the ports look them up on the global object at call time), as is E.reboot ("Not implemented"
 // on Linux). Everything else is the interpreter's own: parser, timers, Promise, Storage, getTime.
-import { execSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFlash, ESPRUINO_BIN, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
 import { ensureBundle } from './bundle';
 import { CONFIG, checkScenario, SCENARIOS } from './scenarios';
 
-const BIN = process.env.ESPRUINO_BIN;
 /** Variables (blocks): the module loaded from Storage plus one started provisioner with all its ports. */
 const MEMORY_BUDGET = 1900;
 
-interface Run {
-  code: number | null;
-  lines: string[];
-  results: { [k: string]: unknown }[];
-  stderr: string;
-}
-
-/** Run one script in `dir`; stdin is a FIFO opened read-write (never /dev/null). */
-function espruino(dir: string, script: string): Promise<Run> {
-  const file = join(dir, 'script.js');
-  writeFileSync(file, script);
-  const fifo = join(dir, 'stdin');
-  if (!existsSync(fifo)) execSync(`mkfifo "${fifo}"`);
-  const fd = openSync(fifo, 'r+');
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN as string, [file], { cwd: dir, stdio: [fd, 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString('latin1')));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30000);
-    child.on('error', (e) => {
-      clearTimeout(killer);
-      closeSync(fd);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      closeSync(fd);
-      // Lines end in CRLF; lines printed from timers start with the prompt's ">\r\x1b[J".
-      const lines = out
-        .split('\n')
-        // eslint-disable-next-line no-control-regex
-        .map((l) => l.replace(/\x1b\[J/g, '').replace(/\r/g, '').replace(/^>/, ''))
-        .filter((l) => l.length > 0);
-      const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as { [k: string]: unknown });
-      resolve({ code, lines, results, stderr: err });
-    });
-  });
-}
-
-/**
- * Write `text` into Storage as file `name` in chunks (`write(name, chunk, offset, total)`), each chunk
- * by its own interpreter run, as the Espruino tools upload files.
- */
-async function upload(dir: string, name: string, text: string): Promise<void> {
-  const CHUNK = 3000;
-  for (let off = 0; off < text.length; off += CHUNK) {
-    const piece = text.slice(off, off + CHUNK);
-    const args = off === 0 ? `0, ${text.length}` : `${off}`;
-    const run = await espruino(dir, `require('Storage').write('${name}', ${JSON.stringify(piece)}, ${args}); console.log('RESULT ' + JSON.stringify({ wrote: ${off} }));`);
-    clean(run);
-    expect(run.results).toEqual([{ wrote: off }]);
-  }
-}
+/** A boot that never finishes prints a line with this word (see PRELUDE). */
+const FAILS = ['watchdog'];
 
 /**
  * One boot: the script is stored in Storage and loaded with require(), like the module, so its code
  * stays in flash (a script run from a file is copied into RAM, which a Puck.js-sized pool cannot spare
  * beside the module).
  */
-async function bootFromStorage(dir: string, script: string): Promise<Run> {
-  await upload(dir, 'boot', script);
-  return espruino(dir, `require('boot');`);
-}
-
-function clean(run: Run): void {
-  const bad = run.lines.filter((l) => /Uncaught|OUT OF MEMORY|LOW_MEMORY|Execution Interrupted|SyntaxError|ReferenceError|not supported|watchdog/i.test(l));
-  expect(bad, run.lines.join('\n')).toEqual([]);
-  expect(run.code, run.stderr).toBe(0);
+async function bootFromStorage(dir: string, script: string): Promise<EspruinoRun> {
+  await uploadToStorage(dir, 'boot', script, FAILS);
+  return runEspruino(dir, `require('boot');`);
 }
 
 /** What every boot gets before the scenario: the environment scenarios.ts describes, in the subset. */
-const PRELUDE = `
-function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
-function done() { quit(); }
-process.on('uncaughtException', function (e) { console.log('Uncaught ' + e + (e && e.stack ? ' ' + e.stack : '')); quit(); });
+const PRELUDE = `${SCRIPT_HEAD}function done() { quit(); }
 setTimeout(function () { console.log('watchdog: the scenario never finished'); quit(); }, 8000);
 global.SILENT = false; // global: the Wifi module below is evaluated in its own scope
 var BTN = 'BTNPIN', LEDPIN = 'LEDPIN';
@@ -156,30 +92,28 @@ prov.start().then(function () {
 });
 `;
 
-describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
+describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
   let base = '';
   let code = '';
-  const runs: { [name: string]: Run[] } = {};
+  const runs: { [name: string]: EspruinoRun[] } = {};
 
   beforeAll(async () => {
     code = ensureBundle();
-    base = mkdtempSync(join(tmpdir(), 'provision-adapter-espruino-'));
+    base = espruinoWorkDir('provision-adapter-espruino-');
     const install = join(base, 'install');
     mkdirSync(install);
-    await upload(install, 'provision', code);
+    await uploadToStorage(install, 'provision', code, FAILS);
     const jobs = Object.keys(SCENARIOS).map(async (name) => {
       const dir = join(base, name);
-      mkdirSync(dir);
-      copyFileSync(join(install, 'espruino.flash'), join(dir, 'espruino.flash'));
+      copyFlash(install, dir);
       runs[name] = [];
       for (const boot of SCENARIOS[name]) runs[name].push(await bootFromStorage(dir, PRELUDE + boot));
     });
     jobs.push(
       (async () => {
         const dir = join(base, 'memory');
-        mkdirSync(dir);
-        copyFileSync(join(install, 'espruino.flash'), join(dir, 'espruino.flash'));
-        runs.memory = [await espruino(dir, PRELUDE + MEMORY)];
+        copyFlash(install, dir);
+        runs.memory = [await runEspruino(dir, PRELUDE + MEMORY)];
       })(),
     );
     await Promise.all(jobs);
@@ -192,7 +126,7 @@ describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an 
   const results = (name: string): { [k: string]: unknown }[] => {
     const all: { [k: string]: unknown }[] = [];
     for (const run of runs[name]) {
-      clean(run);
+      expectClean(run, FAILS);
       all.push(...run.results);
     }
     return all;

@@ -3,106 +3,18 @@
 // the Espruino tools upload a module for `require()` (and the lowest-RAM way to run it: a whole bundle
 // uploaded into RAM does not fit a Puck.js-sized variable pool); then each scenario runs as a script
 // with real timers and fake ports, printing `RESULT {...}` lines that are parsed and asserted here.
-import { execSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFlash, ensureBundle, ESPRUINO_BIN, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
 
-const BIN = process.env.ESPRUINO_BIN;
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const ROOT = join(PKG, '..', '..');
 const BUNDLE = join(PKG, 'dist', 'espruino', 'provision-core.min.js');
 const MODULE = 'provision'; // the Storage file name, as `require('provision')` finds it
 const FAKES_MODULE = 'provfakes';
 const MEMORY_BUDGET = 1500; // variables (blocks), module + one running instance with its ports
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build the bundle when it is missing or older than src; one build at a time across test workers. */
-function ensureBundle(): string {
-  const lock = join(tmpdir(), `provision-core-build-${Buffer.from(PKG).toString('hex').slice(-24)}.lock`);
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let waited = 0; ; waited += 100) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // Another worker is building: wait for that process (like waiting for any child process).
-      if (waited > 120000) break;
-      Atomics.wait(pause, 0, 0, 100);
-    }
-  }
-  try {
-    if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newest(join(PKG, 'src'))) {
-      execSync('pnpm --filter @provision/core build', { cwd: ROOT, stdio: 'pipe' });
-    }
-    return readFileSync(BUNDLE, 'utf8');
-  } finally {
-    try {
-      rmdirSync(lock);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-interface Run {
-  code: number | null;
-  lines: string[];
-  results: { [k: string]: unknown }[];
-  stderr: string;
-}
-
-/**
- * Run one script in `dir` (the interpreter keeps its Storage in ./espruino.flash there). Stdin is a
- * FIFO opened read-write: never /dev/null, whose endless EOF floods the interpreter's console.
- */
-function espruino(dir: string, script: string): Promise<Run> {
-  const file = join(dir, 'script.js');
-  writeFileSync(file, script);
-  const fifo = join(dir, 'stdin');
-  if (!existsSync(fifo)) execSync(`mkfifo "${fifo}"`);
-  const fd = openSync(fifo, 'r+');
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN as string, [file], { cwd: dir, stdio: [fd, 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (b: Buffer) => (out += b.toString('latin1')));
-    child.stderr?.on('data', (b: Buffer) => (err += b.toString('latin1')));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30000);
-    child.on('error', (e) => {
-      clearTimeout(killer);
-      closeSync(fd);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      closeSync(fd);
-      // Lines end in CRLF; lines printed from timers start with the prompt's ">\r\x1b[J".
-      const lines = out
-        .split('\n')
-        .map((l) => l.split('\u001b[J').join('').split('\r').join('').replace(/^>/, ''))
-        .filter((l) => l.length > 0);
-      const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as { [k: string]: unknown });
-      resolve({ code, lines, results, stderr: err });
-    });
-  });
-}
-
-function clean(run: Run): void {
-  const bad = run.lines.filter((l) => /Uncaught|OUT OF MEMORY|LOW_MEMORY|Execution Interrupted|SyntaxError|ReferenceError|not supported/i.test(l));
-  expect(bad, run.lines.join('\n')).toEqual([]);
-  expect(run.code, run.stderr).toBe(0);
-}
 
 /**
  * Fake ports and a device, in the Espruino subset (var, function, no destructuring/spread/async),
@@ -223,10 +135,7 @@ exports.ports = F.ports;
 
 /** Every scenario script: report uncaught errors as lines the test fails on, and never hang. */
 function script(body: string): string {
-  return `
-function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
-process.on('uncaughtException', function (e) { console.log('Uncaught ' + e + (e && e.stack ? ' ' + e.stack : '')); quit(); });
-setTimeout(function () { out({ watchdog: true }); quit(); }, 8000);
+  return `${SCRIPT_HEAD}setTimeout(function () { out({ watchdog: true }); quit(); }, 8000);
 var CONFIG = { timeoutMs: 300, rebootDelayMs: 10, button: { holdMs: 100, debounceMs: 10 } };
 var NETWORKS = { Home: 'correct horse' };
 ${body}
@@ -323,39 +232,27 @@ function resetAt(s: Summary, cause: string): number {
   return Number((m as RegExpExecArray)[2]);
 }
 
-describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
+describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
   let base = '';
-  const runs: { [name: string]: Run } = {};
+  const runs: { [name: string]: EspruinoRun } = {};
 
   beforeAll(async () => {
-    const code = ensureBundle();
+    const code = ensureBundle({ bundle: BUNDLE, sources: [join(PKG, 'src')], build: 'pnpm --filter @provision/core build', cwd: ROOT });
     // The interpreter reads scripts byte by byte: the bundle must be plain ASCII.
     const odd = code.split('').filter((c) => (c < ' ' || c > '~') && c !== '\n' && c !== '\r' && c !== '\t');
     expect(odd).toEqual([]);
-    base = mkdtempSync(join(tmpdir(), 'provision-espruino-'));
+    base = espruinoWorkDir('provision-espruino-');
     const install = join(base, 'install');
     mkdirSync(install);
     // Upload the modules into Storage in chunks (each run is small enough for a Puck.js pool).
-    const CHUNK = 3000;
-    for (const [name, text] of [
-      [MODULE, code],
-      [FAKES_MODULE, FAKES],
-    ]) {
-      for (let off = 0; off < text.length; off += CHUNK) {
-        const piece = text.slice(off, off + CHUNK);
-        const args = off === 0 ? `0, ${text.length}` : `${off}`;
-        const run = await espruino(install, `require('Storage').write('${name}', ${JSON.stringify(piece)}, ${args}); console.log('RESULT ' + JSON.stringify({ wrote: ${off} }));`);
-        clean(run);
-        expect(run.results).toEqual([{ wrote: off }]);
-      }
-    }
+    await uploadToStorage(install, MODULE, code);
+    await uploadToStorage(install, FAKES_MODULE, FAKES);
     // Each scenario gets its own copy of the flash, so they can run side by side.
     await Promise.all(
       Object.keys(SCENARIOS).map(async (name) => {
         const dir = join(base, name);
-        mkdirSync(dir);
-        copyFileSync(join(install, 'espruino.flash'), join(dir, 'espruino.flash'));
-        runs[name] = await espruino(dir, script(SCENARIOS[name]));
+        copyFlash(install, dir);
+        runs[name] = await runEspruino(dir, script(SCENARIOS[name]));
       }),
     );
   }, 180_000);
@@ -366,7 +263,7 @@ describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an 
 
   it('loads from Storage, and the module plus one started instance with its ports fit the memory budget', () => {
     const run = runs.memory;
-    clean(run);
+    expectClean(run);
     expect(run.results.length).toBe(1);
     const r = run.results[0] as { module: number; instance: number; total: number; pool: number; free: number; stored: number; exports: string[] };
     expect(r.stored).toBe(readFileSync(BUNDLE, 'utf8').length);
@@ -379,7 +276,7 @@ describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an 
 
   it('fresh device → configureSta → connected → setCurState(3): provisioned, persisted, no timeout', () => {
     const run = runs.provisioned;
-    clean(run);
+    expectClean(run);
     expect(run.results.length).toBe(1);
     const s = run.results[0] as Summary;
     expect(s).toMatchObject({
@@ -399,7 +296,7 @@ describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an 
 
   it('wrong password ×3 → reset bad-credentials and exactly one reboot after rebootDelayMs', () => {
     const run = runs.badCredentials;
-    clean(run);
+    expectClean(run);
     expect(run.results.length).toBe(1);
     const s = run.results[0] as Summary;
     expect(s.events.filter((e) => e.startsWith('wifi disconnected'))).toEqual(Array(3).fill('wifi disconnected auth-error'));
@@ -414,7 +311,7 @@ describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an 
 
   it('long press → reset button, latched in the journal, one reboot', () => {
     const run = runs.longPress;
-    clean(run);
+    expectClean(run);
     expect(run.results.length).toBe(1);
     const s = run.results[0] as Summary;
     expect(s.events.filter((e) => e.startsWith('button'))).toEqual(['button pressed', 'button activated']);
@@ -428,7 +325,7 @@ describe.skipIf(!BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an 
 
   it('reboot mid-provisioning → the timeout is re-armed at start (R4.3) → reset timeout', () => {
     const run = runs.rebootMidProvisioning;
-    clean(run);
+    expectClean(run);
     expect(run.results.length).toBe(2);
     expect(run.results[0]).toEqual({ before: { cur: 1, max: 1, record: { v: 1, max: 1, wifiConfigured: false } } });
     const s = run.results[1] as Summary;

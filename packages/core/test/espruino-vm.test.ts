@@ -2,72 +2,22 @@
 // built-ins Espruino lacks, with deterministic timers and Espruino's `getTime()` simulated inside the
 // context: proves the bundle needs nothing Espruino does not have, and that a whole provisioning
 // story runs through it. The real interpreter runs the same stories in espruino-real.test.ts.
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createEspruinoContext, ensureBundle, evaluateBundle } from '../../../test-utils/espruino';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const ROOT = join(PKG, '..', '..');
 const BUNDLE = join(PKG, 'dist', 'espruino', 'provision-core.min.js');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build the bundle when it is missing or older than src; one build at a time across test workers. */
-function ensureBundle(): string {
-  const lock = join(tmpdir(), `provision-core-build-${Buffer.from(PKG).toString('hex').slice(-24)}.lock`);
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let waited = 0; ; waited += 100) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // Another worker is building: wait for that process (like waiting for any child process).
-      if (waited > 120000) break;
-      Atomics.wait(pause, 0, 0, 100);
-    }
-  }
-  try {
-    if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newest(join(PKG, 'src'))) {
-      execSync('pnpm --filter @provision/core build', { cwd: ROOT, stdio: 'pipe' });
-    }
-    return readFileSync(BUNDLE, 'utf8');
-  } finally {
-    try {
-      rmdirSync(lock);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /**
- * Runs inside the context before the bundle: removes what Espruino lacks (deletion must happen in the
- * context, which has its own built-ins) and installs Espruino-like timers driven by `__clock.advance`.
+ * Runs inside the stripped context before the bundle: installs Espruino-like timers driven by
+ * `__clock.advance`.
  */
-const PRELUDE = `
+const CLOCK = `
 (function (g) {
-  var gone = ['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol', 'Proxy', 'Reflect',
-    'structuredClone', 'queueMicrotask', 'performance', 'BigInt', 'setImmediate', 'setInterval', 'clearInterval'];
-  for (var i = 0; i < gone.length; i++) delete g[gone[i]];
-  delete Array.from;
-  delete Object.freeze;
-  delete Number.isInteger;
-  delete Number.isSafeInteger;
-  delete Promise.prototype.finally;
-  delete Promise.race;
-  delete Promise.allSettled;
-  delete Promise.any;
   var now = 0, seq = 0, timers = [], fired = 0;
   g.setTimeout = function (fn, ms) {
     if (typeof fn !== 'function') throw new Error('setTimeout needs a function');
@@ -102,7 +52,6 @@ const PRELUDE = `
     }
   };
 })(this);
-var module = { exports: {} };
 `;
 
 /**
@@ -247,7 +196,6 @@ interface Device {
 
 interface Sandbox {
   __clock: { advance(ms: number): void; now(): number; pending(): number; fired(): number };
-  module: { exports: { createProvisioner: unknown } };
   H: { device(P: unknown, config: unknown, networks: { [ssid: string]: string }, joinMs: number, retryMs: number): Device };
 }
 
@@ -258,11 +206,11 @@ const NETWORKS = { Home: 'correct horse' };
 let code = '';
 
 function load(): { ctx: Sandbox; P: unknown } {
-  const ctx = vm.createContext({}) as unknown as Sandbox;
-  vm.runInContext(PRELUDE, ctx, { filename: 'espruino-prelude.js' });
-  vm.runInContext(`(function (module, exports) {\n${code}\n})(module, module.exports);`, ctx, { filename: 'provision-core.min.js' });
+  const ctx = createEspruinoContext();
+  vm.runInContext(CLOCK, ctx, { filename: 'espruino-clock.js' });
+  const P = evaluateBundle(ctx, code, 'provision-core.min.js');
   vm.runInContext(FAKES, ctx, { filename: 'fakes.js' });
-  return { ctx, P: ctx.module.exports };
+  return { ctx: ctx as unknown as Sandbox, P };
 }
 
 /** Plain copy: context objects have the context's prototypes. */
@@ -277,7 +225,7 @@ async function advance(ctx: Sandbox, ms: number): Promise<void> {
 }
 
 beforeAll(() => {
-  code = ensureBundle();
+  code = ensureBundle({ bundle: BUNDLE, sources: [join(PKG, 'src')], build: 'pnpm --filter @provision/core build', cwd: ROOT });
 }, 180_000);
 
 describe('the Espruino bundle text', () => {
