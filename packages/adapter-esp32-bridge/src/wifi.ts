@@ -30,6 +30,16 @@ export interface ModuleWifiOptions {
   reconnectIntervalS?: number;
   /** NVS namespace of the stored-credentials marker (default `provision`, as the storage port). */
   namespace?: string;
+  /**
+   * How `forget()` erases the stored station configuration. ESP-AT has no command that erases only
+   * the stored credentials, so by default (`true`) `forget()` — and therefore a factory reset —
+   * sends `AT+RESTORE`, which erases them from the module's flash (with the module's other settings;
+   * our NVS namespace is kept) and restarts the module. Set `false` when the link runs at a baud rate
+   * stored with `AT+UART_DEF` (a restore returns the module to 115200): `forget()` then only turns
+   * auto-connect off and drops our marker, and the old passphrase stays in the module's flash until
+   * `restoreFactory()`.
+   */
+  eraseWithRestore?: boolean;
 }
 
 /** `+CWJAP:<code>` error codes, as documented for ESP-AT. */
@@ -286,6 +296,11 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       creds = undefined;
       persisted = false;
       await client.send('AT+CWQAP', { timeoutMs: japTimeoutMs });
+      if (options.eraseWithRestore !== false) {
+        // R7.2: the credentials must really be gone from the module, not only unused.
+        await client.restart('AT+RESTORE');
+        setupNeeded = true;
+      }
       await client.send('AT+SYSSTORE=1');
       await client.send('AT+CWAUTOCONN=0');
       await nvs.erase(WIFI_MARKER_KEY);

@@ -128,9 +128,25 @@ describe('Wi-Fi port over the simulator (mock binding)', () => {
 
     await settle(clock, wifi.connect(HOME, { persist: true }));
     await until(clock, () => events.filter((e) => e.type === 'connected').length === 2);
+    expect(sim.storedStation).toEqual({ ssid: HOME.ssid });
     await settle(clock, wifi.forget());
     expect(sim.autoConnect).toBe(false);
     expect(await settle(clock, wifi.hasStoredCredentials())).toBe(false);
+    // R7.2: by default the passphrase is really erased from the module's flash (AT+RESTORE).
+    expect(sim.storedStation).toBeUndefined();
+  });
+
+  it('eraseWithRestore: false keeps the module settings: forget() only disables auto-connect', async () => {
+    const r = await mockRig({ sim: { joinDelayMs: 1000, networks: [HOME] } });
+    const wifi = createModuleWifi(r.client, { retryDelayMs: 5000, eraseWithRestore: false });
+    const events: WifiEvent[] = [];
+    wifi.subscribe((e) => events.push(e));
+    await settle(r.clock, wifi.connect(HOME, { persist: true }));
+    await until(r.clock, () => events.some((e) => e.type === 'connected'));
+    await settle(r.clock, wifi.forget());
+    expect(r.sim.autoConnect).toBe(false);
+    expect(r.sim.storedStation).toEqual({ ssid: HOME.ssid });
+    expect(await settle(r.clock, wifi.hasStoredCredentials())).toBe(false);
   });
 
   it('scan() lists networks strongest first, with commas and quotes in SSIDs intact', async () => {
