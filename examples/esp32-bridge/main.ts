@@ -1,0 +1,27 @@
+// Run the ESP32 bridge app.
+//
+//   node esp32-bridge.mjs                      the simulated module: prints a whole provisioning
+//   node esp32-bridge.mjs --port /dev/ttyUSB0  a real module; give credentials with --ssid NAME
+//                                              (passphrase on stdin); Ctrl-C to stop
+import { startBridgeApp } from './app';
+import { simulatedDemo } from './demo';
+
+async function hardware(port: string, ssid: string | undefined): Promise<void> {
+  const app = await startBridgeApp({
+    port,
+    log: (line) => console.log(`${new Date().toISOString()}  ${line}`),
+    hostReboot: () => process.exit(0), // under systemd (Restart=always) the service comes back
+  });
+  if (ssid !== undefined) {
+    let passphrase = '';
+    for await (const chunk of process.stdin) passphrase += String(chunk);
+    await app.provisioner.configureSta({ ssid, passphrase: passphrase.replace(/\r?\n$/, '') });
+  }
+  process.once('SIGINT', () => void app.stop().then(() => process.exit(0)));
+}
+
+const args = process.argv.slice(2);
+const at = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const port = at('--port');
+if (port) await hardware(port, at('--ssid'));
+else await simulatedDemo((line) => console.log(line));
