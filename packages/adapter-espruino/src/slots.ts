@@ -39,27 +39,29 @@ interface Slot {
   d: unknown;
 }
 
-function readSlot(S: EspruinoStorage, name: string, i: number): Slot | undefined {
-  const o = S.readJSON(name + i, true) as { s?: unknown; d?: unknown } | undefined;
-  if (!o || typeof o !== 'object' || typeof o.s !== 'number' || !('d' in o)) return undefined;
-  return { i: i, s: o.s, d: o.d };
-}
-
-/**
- * A slot that exists and was completely written. A write cut short by power loss leaves the rest of
- * the file as erased flash, 0xFF (never a byte of UTF-8 nor of what `writeJSON` writes): that slot is
- * treated as never written, not as corrupt.
- */
-function readable(raw: string | undefined): boolean {
-  return raw !== undefined && raw.indexOf('\xff') < 0;
-}
-
 /**
  * The newest valid slot of `name`; `undefined` when neither slot exists (or only torn ones); throws
  * `storage-failed` when a completely written slot exists but none is valid.
  * @internal
  */
 export function newestSlot(name: string): Slot | undefined {
+  // The helpers live inside: on Espruino a function defined at module level costs memory for as long
+  // as the module is loaded, one defined here only while reading.
+  function readSlot(S: EspruinoStorage, name: string, i: number): Slot | undefined {
+    const o = S.readJSON(name + i, true) as { s?: unknown; d?: unknown } | undefined;
+    if (!o || typeof o !== 'object' || typeof o.s !== 'number' || !('d' in o)) return undefined;
+    return { i: i, s: o.s, d: o.d };
+  }
+
+  /**
+   * A slot that exists and was completely written. A write cut short by power loss leaves the rest of
+   * the file as erased flash, 0xFF (never a byte of UTF-8 nor of what `writeJSON` writes): that slot is
+   * treated as never written, not as corrupt.
+   */
+  function readable(raw: string | undefined): boolean {
+    return raw !== undefined && raw.indexOf('\xff') < 0;
+  }
+
   const S = storageModule();
   const a = readSlot(S, name, 0);
   const b = readSlot(S, name, 1);

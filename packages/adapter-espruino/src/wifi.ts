@@ -151,9 +151,7 @@ export function createEspruinoWifi(options?: EspruinoWifiOptions): WifiPort {
   const attach = function (): void {
     if (attached) return;
     attached = true;
-    W.on('connected', function (d) {
-      up(d as Details | undefined);
-    });
+    W.on('connected', up);
     W.on('disconnected', function (d) {
       fail(d ? (d as Details).reason : undefined);
     });

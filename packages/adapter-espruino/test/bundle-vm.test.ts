@@ -123,6 +123,9 @@ describe('complete scenarios through the module, Espruino built-ins only (simula
   it('wrong password ×3 → reset bad-credentials: record, app config and credentials wiped, journal kept, one reboot (R8.2, R7.2)', async () => {
     checkScenario('badCredentials', await run('badCredentials'));
   });
+  it('provisioning session: wrong passphrase → cred-fail, resetOnFailure, right one → cred-success, stopSession (§8)', async () => {
+    checkScenario('session', await run('session'));
+  });
   it('long press → reset button, latched in the journal (R5.3, R5.5)', async () => {
     checkScenario('longPress', await run('longPress'));
   });

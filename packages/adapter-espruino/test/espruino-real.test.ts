@@ -17,7 +17,7 @@ import { ensureBundle } from './bundle';
 import { CONFIG, checkScenario, SCENARIOS } from './scenarios';
 
 /** Variables (blocks): the module loaded from Storage plus one started provisioner with all its ports. */
-const MEMORY_BUDGET = 1900;
+const MEMORY_BUDGET = 1350;
 
 /** A boot that never finishes prints a line with this word (see PRELUDE). */
 const FAILS = ['watchdog'];
@@ -148,6 +148,9 @@ describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_B
   });
   it('wrong password ×3 → reset bad-credentials: record, app config and credentials wiped, journal kept, one reboot (R8.2, R7.2)', () => {
     checkScenario('badCredentials', results('badCredentials'));
+  });
+  it('provisioning session: wrong passphrase → cred-fail, resetOnFailure, right one → cred-success, stopSession (§8)', () => {
+    checkScenario('session', results('session'));
   });
   it('long press → reset button, latched in the journal (R5.3, R5.5)', () => {
     checkScenario('longPress', results('longPress'));

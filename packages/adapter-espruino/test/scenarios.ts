@@ -57,6 +57,22 @@ prov.start().then(function () {
   finish(400);
 });`,
   ],
+  // §8: a provisioning session (its code is created only when first used): a wrong passphrase fails
+  // the session at once (attempts 0), resetOnFailure() rewinds it, the right one succeeds.
+  session: [
+    `${DEVICE}
+['init', 'start', 'cred-recv', 'cred-fail', 'cred-success', 'end', 'deinit'].forEach(function (n) { prov.on(n, function () { events.push('session ' + n); }); });
+function sessionIs() { events.push('session is ' + prov.getSessionState()); }
+prov.start().then(function () {
+  sessionIs();
+  prov.startSession();
+  return prov.configureSta({ ssid: 'Home', passphrase: 'wrong horse' });
+}).then(function () {
+  setTimeout(function () { sessionIs(); prov.resetOnFailure(); prov.configureSta({ ssid: 'Home', passphrase: 'correct horse' }); }, 100);
+  setTimeout(function () { sessionIs(); prov.stopSession(); sessionIs(); }, 250);
+  finish(300);
+});`,
+  ],
   // R5.5: the button is still held after the reset it caused (stuck); the next boot must not reset again.
   stuckButton: [
     `${DEVICE}
@@ -130,6 +146,26 @@ export function checkScenario(name: string, results: { [k: string]: unknown }[])
     resetAt(s, 'bad-credentials');
     expect(s).toMatchObject({ max: 0, wifiConfigured: false, record: null, storedCredentials: false, appConfig: false, ledLit: false, reboots: 1 });
     expect(s.journal).toMatchObject({ resets: [{ cause: 'bad-credentials' }], buttonLatched: false });
+    noTrouble(s);
+  } else if (name === 'session') {
+    expect(results.length).toBe(1);
+    const s = results[0] as unknown as Summary;
+    expect(s.events.filter((e) => e.startsWith('session'))).toEqual([
+      'session is idle',
+      'session init',
+      'session start',
+      'session cred-recv',
+      'session cred-fail',
+      'session is fail',
+      'session cred-recv',
+      'session cred-success',
+      'session is success',
+      'session end',
+      'session deinit',
+      'session is idle',
+    ]);
+    expect(s).toMatchObject({ cur: 2, max: 2, wifiConfigured: true, storedCredentials: true, reboots: 0 });
+    expect(s.events.filter((e) => e.startsWith('reset'))).toEqual([]);
     noTrouble(s);
   } else if (name === 'longPress') {
     expect(results.length).toBe(1);

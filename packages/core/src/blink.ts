@@ -2,12 +2,9 @@ import type { LedPattern } from './config';
 import { isThenable } from './maybe';
 import type { Clock, LedPort, MaybePromise, TimerHandle } from './ports';
 
-/** Solid on. */
-export const SOLID_ON: LedPattern = { on: 1, off: 0 };
-/** Solid off. */
-export const SOLID_OFF: LedPattern = { on: 0, off: 1 };
-/** The reset-pending pattern (R6.3): toggle every 100 ms. */
-export const RESET_PENDING: LedPattern = { on: 100, off: 100 };
+// Patterns are written as literals where they are used, not kept in module-level constants: on
+// Espruino each module-level object costs memory for as long as the module is loaded. Solid on is
+// `{ on: 1, off: 0 }`, solid off `{ on: 0, off: 1 }`, reset pending (R6.3) `{ on: 100, off: 100 }`.
 
 /**
  * The LED pattern for a provisioning state (R6.1): 0 → 1000/1000 ms, 1 → 500/500, 2 → 250/250,
@@ -26,7 +23,7 @@ export function patternFor(cur: number, stableState: number, overrides?: { [stat
   const o = overrides || {};
   const exact = o[String(cur)];
   if (exact) return exact;
-  if (cur >= eff) return o.stable || SOLID_ON;
+  if (cur >= eff) return o.stable || { on: 1, off: 0 };
   if (cur === 0) return { on: 1000, off: 1000 };
   if (cur === 1) return { on: 500, off: 500 };
   return { on: 250, off: 250 };

@@ -10,21 +10,24 @@ export interface ButtonEvent {
   type: ButtonEventType;
 }
 
-/** What the button logic needs from the provisioner. @internal */
+/**
+ * What the button logic needs from the provisioner: the provisioner itself, so that no per-instance
+ * object of closures is needed (on Espruino each closure costs memory). @internal
+ */
 export interface ButtonHost {
-  clock_: Clock;
-  cfg_: ResolvedConfig['button'];
-  uptime_(): MaybePromise<number>;
+  readonly clock_: Clock;
+  readonly config: ResolvedConfig;
+  /** The stuck-button latch is set (R5.5). */
   isLatched_(): boolean;
+  uptime_(): MaybePromise<number>;
   clearLatch_(): void;
-  emit_(type: ButtonEventType): void;
   /** A hold timer started (show the reset-pending LED, R5.6). */
   holdStarted_(): void;
   /** A hold timer ended without a reset. */
   holdEnded_(): void;
-  /** The button asks for a factory reset. */
-  activate_(): void;
-  report_(e: unknown): void;
+  emit_(name: 'button', payload: ButtonEvent): void;
+  fail_(what: string, e: unknown): void;
+  factoryReset(cause: 'button'): Promise<void>;
 }
 
 /** Boot-hold sampling (R5.2): this many samples, this far apart, more than this many pressed. */
@@ -49,10 +52,12 @@ export class ButtonWatcher {
 
   private readonly port_: ButtonPort;
   private readonly host_: ButtonHost;
+  private readonly cfg_: ResolvedConfig['button'];
 
   constructor(port: ButtonPort, host: ButtonHost) {
     this.port_ = port;
     this.host_ = host;
+    this.cfg_ = host.config.button;
   }
 
   /**
@@ -60,7 +65,7 @@ export class ButtonWatcher {
    */
   begin_(done: (resetRequested: boolean) => void): void {
     const h = this.host_;
-    if (h.cfg_.holdMs === 0) {
+    if (this.cfg_.holdMs === 0) {
       this.sampleBoot_(done);
       return;
     }
@@ -72,7 +77,7 @@ export class ButtonWatcher {
         if (level) this.onEdge_({ pressed: true, at: h.clock_.now() });
         else if (h.isLatched_()) h.clearLatch_();
       },
-      (e) => h.report_(e),
+      (e) => this.report_(e),
     );
     done(false);
   }
@@ -89,7 +94,7 @@ export class ButtonWatcher {
       try {
         u();
       } catch (e) {
-        this.host_.report_(e);
+        this.report_(e);
       }
     }
   }
@@ -107,22 +112,22 @@ export class ButtonWatcher {
           () => h.uptime_(),
           (up) => {
             if (this.stopped_) return;
-            if (h.cfg_.inhibitAfterMs > 0 && up > h.cfg_.inhibitAfterMs) {
-              h.emit_('inhibited');
+            if (this.cfg_.inhibitAfterMs > 0 && up > this.cfg_.inhibitAfterMs) {
+              this.emit_('inhibited');
               done(false);
             } else if (h.isLatched_()) {
-              h.emit_('stuck');
+              this.emit_('stuck');
               this.pressed_ = true;
               // Keep watching so the latch clears the moment the button is let go (R5.5).
               this.watchEdges_();
               done(false);
             } else {
-              h.emit_('activated');
+              this.emit_('activated');
               done(true);
             }
           },
           (e) => {
-            h.report_(e);
+            this.report_(e);
             done(false);
           },
         );
@@ -143,7 +148,7 @@ export class ButtonWatcher {
           else this.sampleTimer_ = h.clock_.setTimeout(sample, SAMPLE_GAP_MS);
         },
         (e) => {
-          h.report_(e);
+          this.report_(e);
           taken++;
           if (taken >= SAMPLES) finish();
           else this.sampleTimer_ = h.clock_.setTimeout(sample, SAMPLE_GAP_MS);
@@ -158,7 +163,7 @@ export class ButtonWatcher {
     try {
       this.unwatch_ = this.port_.watch((edge) => this.onEdge_(edge));
     } catch (e) {
-      this.host_.report_(e);
+      this.report_(e);
     }
   }
 
@@ -173,7 +178,7 @@ export class ButtonWatcher {
       this.debounceTimer_ = this.clear_(this.debounceTimer_);
       if (this.holdTimer_ !== undefined) {
         this.holdTimer_ = this.clear_(this.holdTimer_);
-        h.emit_('released');
+        this.emit_('released');
         h.holdEnded_();
       }
       return;
@@ -181,17 +186,17 @@ export class ButtonWatcher {
     if (this.pressed_) return;
     this.pressed_ = true;
     // Boot-hold mode watches edges only to clear the latch.
-    if (h.cfg_.holdMs === 0) return;
+    if (this.cfg_.holdMs === 0) return;
     after(
       () => h.uptime_(),
       (up) => {
         if (this.stopped_ || !this.pressed_) return;
-        if (h.cfg_.inhibitAfterMs > 0 && up > h.cfg_.inhibitAfterMs) {
+        if (this.cfg_.inhibitAfterMs > 0 && up > this.cfg_.inhibitAfterMs) {
           this.ignoring_ = true;
-          h.emit_('inhibited');
+          this.emit_('inhibited');
           return;
         }
-        const debounce = this.port_.hardwareDebounce ? 0 : h.cfg_.debounceMs;
+        const debounce = this.port_.hardwareDebounce ? 0 : this.cfg_.debounceMs;
         if (debounce === 0) this.confirmPress_();
         else
           this.debounceTimer_ = h.clock_.setTimeout(() => {
@@ -199,26 +204,34 @@ export class ButtonWatcher {
             this.confirmPress_();
           }, debounce);
       },
-      (e) => h.report_(e),
+      (e) => this.report_(e),
     );
   }
 
   private confirmPress_(): void {
     const h = this.host_;
     if (this.stopped_ || !this.pressed_ || this.ignoring_) return;
-    h.emit_('pressed');
+    this.emit_('pressed');
     h.holdStarted_();
     this.holdTimer_ = h.clock_.setTimeout(() => {
       this.holdTimer_ = undefined;
       if (this.stopped_ || !this.pressed_) return;
       if (h.isLatched_()) {
-        h.emit_('stuck');
+        this.emit_('stuck');
         h.holdEnded_();
         return;
       }
-      h.emit_('activated');
-      h.activate_();
-    }, h.cfg_.holdMs);
+      this.emit_('activated');
+      void h.factoryReset('button');
+    }, this.cfg_.holdMs);
+  }
+
+  private emit_(type: ButtonEventType): void {
+    this.host_.emit_('button', { type: type });
+  }
+
+  private report_(e: unknown): void {
+    this.host_.fail_('button port failed', e);
   }
 
   /** Clear a timer; returns undefined to store back in its field. */

@@ -83,17 +83,10 @@ export interface ResolvedConfig {
   };
 }
 
-const MAX_MS = 2147483647; // the largest delay every platform's timers accept (2^31 - 1)
-const MIN_MS = -2147483648;
-
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || typeof v !== 'object') return String(v);
   return Array.isArray(v) ? 'an array' : 'an object';
-}
-
-function bad(path: string, what: string, v: unknown): never {
-  throw provisionError('invalid-config', `${path} must be ${what}, got ${describe(v)}`, { field: path });
 }
 
 type Obj = { [k: string]: unknown };
@@ -101,83 +94,6 @@ type Obj = { [k: string]: unknown };
 type Rule = number[] | boolean | string[] | Schema | 'patterns';
 interface Schema {
   [key: string]: Rule;
-}
-
-/** The configuration schema with its defaults (mgos defaults where mgos has the setting). */
-const SCHEMA: Schema = {
-  stableState: [0, 255, 3],
-  timeoutMs: [MIN_MS, MAX_MS, 300000],
-  rebootDelayMs: [0, 60000, 100],
-  button: { holdMs: [MIN_MS, MAX_MS, 0], debounceMs: [0, 10000, 50], inhibitAfterMs: [0, MAX_MS, 0] },
-  led: { patterns: 'patterns' },
-  wifi: { resetOnBadCredentials: true, badCredentialAttempts: [1, 100, 3] },
-  session: { attempts: [0, 100, 0], autoStopMs: [0, MAX_MS, 30000], persist: ['after-connect', 'before-connect'], autoResetOnFailure: false },
-};
-
-function walk(schema: Schema, input: Obj, path: string): Obj {
-  const keys = Object.keys(schema);
-  const given = Object.keys(input);
-  for (let i = 0; i < given.length; i++) {
-    if (keys.indexOf(given[i]) < 0) {
-      const where = path ? `${path}.${given[i]}` : given[i];
-      throw provisionError('invalid-config', `unknown config key ${where}; allowed keys${path ? ' of ' + path : ''}: ${keys.join(', ')}`, {
-        field: where,
-      });
-    }
-  }
-  const out: Obj = {};
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const rule = schema[k];
-    const v = input[k];
-    const p = path ? `${path}.${k}` : k;
-    // Mutual recursion: both functions exist before validateConfig() first runs, also on Espruino.
-    // eslint-disable-next-line no-use-before-define
-    if (rule === 'patterns') out[k] = patternsField(v, p);
-    else if (typeof rule === 'boolean') {
-      if (v !== undefined && typeof v !== 'boolean') bad(p, 'true or false', v);
-      out[k] = v === undefined ? rule : v;
-    } else if (Array.isArray(rule) && typeof rule[0] === 'string') {
-      if (v !== undefined && rule.indexOf(v as never) < 0) bad(p, `"${rule.join('" or "')}"`, v);
-      out[k] = v === undefined ? rule[0] : v;
-    } else if (Array.isArray(rule)) {
-      const r = rule as number[];
-      if (v !== undefined && !isIntIn(v, r[0], r[1])) bad(p, `an integer from ${r[0]} to ${r[1]}`, v);
-      out[k] = v === undefined ? r[2] : v;
-    } else {
-      if (v !== undefined && !isObject(v)) bad(p, 'an object', v);
-      out[k] = walk(rule, v === undefined ? {} : (v as Obj), p);
-    }
-  }
-  return out;
-}
-
-/** "0".."255" in canonical form: no sign, leading zeros, exponent or spaces. */
-function isStateKey(k: string): boolean {
-  const n = Number(k);
-  return isIntIn(n, 0, 255) && String(n) === k;
-}
-
-function patternsField(v: unknown, path: string): { [state: string]: LedPattern } {
-  const out: { [state: string]: LedPattern } = {};
-  if (v === undefined) return out;
-  if (!isObject(v)) bad(path, 'an object', v);
-  const keys = Object.keys(v);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const p = `${path}.${k}`;
-    if (!isStateKey(k) && k !== 'stable' && k !== 'resetPending') {
-      throw provisionError('invalid-config', `unknown LED pattern key ${p}; allowed: a state 0..255, stable, resetPending`, { field: p });
-    }
-    const pat = v[k];
-    const need = '{on, off}, both integers from 0 to 60000 (ms)';
-    if (!isObject(pat)) bad(p, need, pat);
-    // -1: not given (both are required).
-    const ms = walk({ on: [0, 60000, -1], off: [0, 60000, -1] }, pat, p) as unknown as LedPattern;
-    if (ms.on < 0 || ms.off < 0) bad(p, need, pat);
-    out[k] = ms;
-  }
-  return out;
 }
 
 /**
@@ -193,6 +109,91 @@ function patternsField(v: unknown, path: string): { [state: string]: LedPattern 
  * ```
  */
 export function validateConfig(input?: ProvisionConfig | null): ResolvedConfig {
+  // The schema and the helpers live inside: on Espruino a function or table defined at module level
+  // costs memory for as long as the module is loaded, one defined here only while validating.
+  function bad(path: string, what: string, v: unknown): never {
+    throw provisionError('invalid-config', `${path} must be ${what}, got ${describe(v)}`, { field: path });
+  }
+
+  const MAX_MS = 2147483647; // the largest delay every platform's timers accept (2^31 - 1)
+  const MIN_MS = -2147483648;
+  /** The configuration schema with its defaults (mgos defaults where mgos has the setting). */
+  const SCHEMA: Schema = {
+    stableState: [0, 255, 3],
+    timeoutMs: [MIN_MS, MAX_MS, 300000],
+    rebootDelayMs: [0, 60000, 100],
+    button: { holdMs: [MIN_MS, MAX_MS, 0], debounceMs: [0, 10000, 50], inhibitAfterMs: [0, MAX_MS, 0] },
+    led: { patterns: 'patterns' },
+    wifi: { resetOnBadCredentials: true, badCredentialAttempts: [1, 100, 3] },
+    session: { attempts: [0, 100, 0], autoStopMs: [0, MAX_MS, 30000], persist: ['after-connect', 'before-connect'], autoResetOnFailure: false },
+  };
+
+  function walk(schema: Schema, input: Obj, path: string): Obj {
+    const keys = Object.keys(schema);
+    const given = Object.keys(input);
+    for (let i = 0; i < given.length; i++) {
+      if (keys.indexOf(given[i]) < 0) {
+        const where = path ? `${path}.${given[i]}` : given[i];
+        throw provisionError('invalid-config', `unknown config key ${where}; allowed keys${path ? ' of ' + path : ''}: ${keys.join(', ')}`, {
+          field: where,
+        });
+      }
+    }
+    const out: Obj = {};
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const rule = schema[k];
+      const v = input[k];
+      const p = path ? `${path}.${k}` : k;
+      // Mutual recursion: both functions exist before walk() first runs, also on Espruino.
+      // eslint-disable-next-line no-use-before-define
+      if (rule === 'patterns') out[k] = patternsField(v, p);
+      else if (typeof rule === 'boolean') {
+        if (v !== undefined && typeof v !== 'boolean') bad(p, 'true or false', v);
+        out[k] = v === undefined ? rule : v;
+      } else if (Array.isArray(rule) && typeof rule[0] === 'string') {
+        if (v !== undefined && rule.indexOf(v as never) < 0) bad(p, `"${rule.join('" or "')}"`, v);
+        out[k] = v === undefined ? rule[0] : v;
+      } else if (Array.isArray(rule)) {
+        const r = rule as number[];
+        if (v !== undefined && !isIntIn(v, r[0], r[1])) bad(p, `an integer from ${r[0]} to ${r[1]}`, v);
+        out[k] = v === undefined ? r[2] : v;
+      } else {
+        if (v !== undefined && !isObject(v)) bad(p, 'an object', v);
+        out[k] = walk(rule, v === undefined ? {} : (v as Obj), p);
+      }
+    }
+    return out;
+  }
+
+  /** "0".."255" in canonical form: no sign, leading zeros, exponent or spaces. */
+  function isStateKey(k: string): boolean {
+    const n = Number(k);
+    return isIntIn(n, 0, 255) && String(n) === k;
+  }
+
+  function patternsField(v: unknown, path: string): { [state: string]: LedPattern } {
+    const out: { [state: string]: LedPattern } = {};
+    if (v === undefined) return out;
+    if (!isObject(v)) bad(path, 'an object', v);
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const p = `${path}.${k}`;
+      if (!isStateKey(k) && k !== 'stable' && k !== 'resetPending') {
+        throw provisionError('invalid-config', `unknown LED pattern key ${p}; allowed: a state 0..255, stable, resetPending`, { field: p });
+      }
+      const pat = v[k];
+      const need = '{on, off}, both integers from 0 to 60000 (ms)';
+      if (!isObject(pat)) bad(p, need, pat);
+      // -1: not given (both are required).
+      const ms = walk({ on: [0, 60000, -1], off: [0, 60000, -1] }, pat, p) as unknown as LedPattern;
+      if (ms.on < 0 || ms.off < 0) bad(p, need, pat);
+      out[k] = ms;
+    }
+    return out;
+  }
+
   const raw = input === undefined || input === null ? {} : input;
   if (!isObject(raw)) bad('config', 'an object', raw);
   return walk(SCHEMA, raw as Obj, '') as unknown as ResolvedConfig;

@@ -2,42 +2,6 @@ import { provisionError } from './errors';
 import { isIntIn } from './guards';
 import type { WifiCredentials } from './ports';
 
-const FIELDS = ['ssid', 'passphrase', 'bssid', 'channel'];
-
-/**
- * Bytes `s` takes as UTF-8, or -1 when it holds a lone surrogate (not encodable).
- * @internal
- */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) {
-      // A surrogate encodes only as a high one followed by a low one: 4 bytes for the pair.
-      const d = s.charCodeAt(i + 1);
-      if (c > 0xdbff || !(d >= 0xdc00 && d <= 0xdfff)) return -1;
-      n += 4;
-      i++;
-    } else n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
-  }
-  return n;
-}
-
-function isHex(c: number): boolean {
-  const l = c | 32; // lower-cases A-F
-  return (c >= 48 && c <= 57) || (l >= 97 && l <= 102);
-}
-
-/** Every character passes `ok`. (Loops, not RegExp: Espruino's RegExp engine is minimal.) */
-function every(s: string, ok: (c: number, i: number) => boolean): boolean {
-  for (let i = 0; i < s.length; i++) if (!ok(s.charCodeAt(i), i)) return false;
-  return true;
-}
-
-function fail(field: string, message: string): never {
-  throw provisionError('invalid-credentials', message, { field: field });
-}
-
 /**
  * Validate station credentials (R9.2) and return a normalised copy (BSSID lower-case, only known
  * fields). Nothing is stored and no connection is touched by validation.
@@ -51,6 +15,41 @@ function fail(field: string, message: string): never {
  * passphrase.
  */
 export function validateCredentials(input: WifiCredentials): WifiCredentials {
+  // The helpers live inside: on Espruino a function defined at module level costs memory for as long
+  // as the module is loaded, one defined here only while validating.
+  const FIELDS = ['ssid', 'passphrase', 'bssid', 'channel'];
+
+  /** Bytes `s` takes as UTF-8, or -1 when it holds a lone surrogate (not encodable). */
+  function utf8Length(s: string): number {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdfff) {
+        // A surrogate encodes only as a high one followed by a low one: 4 bytes for the pair.
+        const d = s.charCodeAt(i + 1);
+        if (c > 0xdbff || !(d >= 0xdc00 && d <= 0xdfff)) return -1;
+        n += 4;
+        i++;
+      } else n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    }
+    return n;
+  }
+
+  function isHex(c: number): boolean {
+    const l = c | 32; // lower-cases A-F
+    return (c >= 48 && c <= 57) || (l >= 97 && l <= 102);
+  }
+
+  /** Every character passes `ok`. (Loops, not RegExp: Espruino's RegExp engine is minimal.) */
+  function every(s: string, ok: (c: number, i: number) => boolean): boolean {
+    for (let i = 0; i < s.length; i++) if (!ok(s.charCodeAt(i), i)) return false;
+    return true;
+  }
+
+  function fail(field: string, message: string): never {
+    throw provisionError('invalid-credentials', message, { field: field });
+  }
+
   if (!input || typeof input !== 'object') fail('', 'credentials must be an object {ssid, passphrase?, bssid?, channel?}');
   const keys = Object.keys(input);
   for (let i = 0; i < keys.length; i++) {

@@ -19,46 +19,13 @@ export interface MgosMapping {
 
 type Obj = { [k: string]: unknown };
 
-function isObj(v: unknown): v is Obj {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
-function num(o: Obj, key: string, path: string): number | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !isFinite(v)) {
-    throw provisionError('invalid-config', `mgos ${path} must be a number, got ${JSON.stringify(v)}`, { field: path });
-  }
-  return v;
-}
-
-function bool(o: Obj, key: string, path: string): boolean | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') {
-    throw provisionError('invalid-config', `mgos ${path} must be true or false, got ${JSON.stringify(v)}`, { field: path });
-  }
-  return v;
-}
-
-function onlyKeys(o: Obj, path: string, allowed: string[]): void {
-  const keys = Object.keys(o);
-  for (let i = 0; i < keys.length; i++) {
-    if (allowed.indexOf(keys[i]) < 0) {
-      throw provisionError('invalid-config', `unknown mgos key ${path}.${keys[i]}; allowed: ${allowed.join(', ')}`, {
-        field: `${path}.${keys[i]}`,
-      });
-    }
-  }
-}
-
 /**
  * Map a Mongoose OS `provision` config section to ours (R9.3), so mgos users move their
  * `mos.yml`/`conf*.json` values over unchanged. Accepts the section itself or an object holding it
  * under `provision`. Understands `btn.*` and the older `button.*` names, `led.*`, `stable_state`,
  * `timeout` (seconds) and `wifi_configured`/`configured` (ignored: that is device state, not config).
  *
- * @throws {@link ProvisionError} `invalid-config` naming the mgos key.
+ * @throws {@link "@provision/core".index.ProvisionError | ProvisionError} `invalid-config` naming the mgos key.
  *
  * @example
  * ```ts
@@ -69,6 +36,41 @@ function onlyKeys(o: Obj, path: string, allowed: string[]): void {
  * ```
  */
 export function fromMgosConfig(json: unknown): MgosMapping {
+  // The helpers live inside: on Espruino a function defined at module level costs memory for as long
+  // as the module is loaded, one defined here only while mapping.
+  function isObj(v: unknown): v is Obj {
+    return !!v && typeof v === 'object' && !Array.isArray(v);
+  }
+
+  function num(o: Obj, key: string, path: string): number | undefined {
+    const v = o[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !isFinite(v)) {
+      throw provisionError('invalid-config', `mgos ${path} must be a number, got ${JSON.stringify(v)}`, { field: path });
+    }
+    return v;
+  }
+
+  function bool(o: Obj, key: string, path: string): boolean | undefined {
+    const v = o[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') {
+      throw provisionError('invalid-config', `mgos ${path} must be true or false, got ${JSON.stringify(v)}`, { field: path });
+    }
+    return v;
+  }
+
+  function onlyKeys(o: Obj, path: string, allowed: string[]): void {
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) {
+      if (allowed.indexOf(keys[i]) < 0) {
+        throw provisionError('invalid-config', `unknown mgos key ${path}.${keys[i]}; allowed: ${allowed.join(', ')}`, {
+          field: `${path}.${keys[i]}`,
+        });
+      }
+    }
+  }
+
   let root: unknown = json;
   if (typeof root === 'string') {
     try {

@@ -1,5 +1,5 @@
-import { LedDriver, patternFor, RESET_PENDING, SOLID_OFF } from './blink';
-import { ButtonWatcher, type ButtonEvent, type ButtonEventType } from './button';
+import { LedDriver, patternFor } from './blink';
+import { ButtonWatcher, type ButtonEvent } from './button';
 import { defaultClock } from './clock';
 import { checkState, validateConfig, type ProvisionConfig, type ResolvedConfig } from './config';
 import { validateCredentials } from './credentials';
@@ -19,7 +19,7 @@ import type {
   WifiEvent,
 } from './ports';
 import { CAUSES, checkJournal, checkRecord, freshJournal, JOURNAL_LIMIT, RECORD_VERSION } from './record';
-import { Session, type SessionEvents, type SessionState } from './session';
+import { createSession, type Session, type SessionEvents, type SessionState } from './session';
 
 /** Named provisioning states (R3). States above 3 are application-defined. */
 export const State = {
@@ -142,10 +142,11 @@ export interface Provisioner {
 
 class ProvisionerImpl implements Provisioner {
   readonly config: ResolvedConfig;
-  private readonly clock_: Clock;
+  readonly clock_: Clock;
   private readonly events_ = new Emitter<ProvisionEvents>();
   private readonly led_: LedDriver;
-  private readonly session_: Session;
+  /** Created by the first startSession() (undefined means idle): see createSession(). */
+  private session_: Session | undefined;
   private cur_ = 0;
   private max_ = 0;
   private wifiConfigured_ = false;
@@ -177,18 +178,10 @@ class ProvisionerImpl implements Provisioner {
     this.ports_ = ports;
     this.clock_ = ports.clock || defaultClock;
     this.led_ = new LedDriver(ports.led, this.clock_, (e) => this.fail_('LED port failed', e));
-    this.session_ = new Session({
-      clock_: this.clock_,
-      cfg_: this.config.session,
-      emit_: (name, payload) => this.emit_(name, payload as ProvisionEvents[typeof name]),
-      discard_: () => this.discardCredentials_(),
-      rewind_: () => {
-        this.applyCur_(0);
-        this.setMaxState(0);
-      },
-    });
+    // The button watcher and the session get the provisioner itself as their host rather than an
+    // object of closures (each closure costs memory on Espruino); the session is created on first use.
     // R6.2: dark until the first state event.
-    this.led_.show_(SOLID_OFF);
+    this.led_.show_({ on: 0, off: 1 }); // solid off
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -205,14 +198,14 @@ class ProvisionerImpl implements Provisioner {
     this.events_.off(name, listener);
   }
 
-  private emit_<K extends keyof ProvisionEvents>(name: K, payload: ProvisionEvents[K]): void {
+  emit_<K extends keyof ProvisionEvents>(name: K, payload: ProvisionEvents[K]): void {
     // A listener that throws must never break the state machine.
     this.events_.emit(name, payload, (e) => {
       if (name !== 'error') this.fail_(`a "${name}" listener threw`, e);
     });
   }
 
-  private fail_(what: string, e: unknown, code?: ProvisionError['code']): void {
+  fail_(what: string, e: unknown, code?: ProvisionError['code']): void {
     // Always say which step failed; keep a port's own code.
     const err = provisionError(isProvisionError(e) ? e.code : code || 'invalid-state', `${what}: ${describeError(e)}`, { cause: e });
     this.emit_('error', err);
@@ -222,33 +215,62 @@ class ProvisionerImpl implements Provisioner {
 
   start(): Promise<void> {
     if (this.startPromise_) return this.startPromise_;
+    // What only start() needs is defined in here, not as methods: on Espruino a method costs memory
+    // for as long as the module is loaded, a local function only until start() has finished.
     this.startPromise_ = new Promise<void>((resolve, reject) => {
       const storage = this.ports_.storage;
+      const warn = (message: string, cause: unknown): void => {
+        this.emit_('warning', { message: `${message}: ${describeError(cause)}`, cause: cause });
+      };
+      const buttonChecked = (resetRequested: boolean): void => {
+        if (resetRequested) {
+          this.factoryReset('button').then(resolve, reject);
+          return;
+        }
+        if (this.stopped_ || this.resetting_) return resolve();
+        this.updateTimeout_();
+        this.subscribeWifi_();
+        resolve();
+      };
       const proceed = (): void => {
         if (this.stopped_) return resolve();
         this.started_ = true;
         this.emitState_(0, this.max_);
-        this.beginButton_((resetRequested) => {
-          if (resetRequested) {
-            this.factoryReset('button').then(resolve, reject);
-            return;
-          }
-          if (this.stopped_ || this.resetting_) return resolve();
-          this.updateTimeout_();
-          this.subscribeWifi_();
-          resolve();
-        });
+        const port = this.ports_.button;
+        if (!port || this.config.button.holdMs < 0) return buttonChecked(false);
+        this.button_ = new ButtonWatcher(port, this);
+        this.button_.begin_(buttonChecked);
+      };
+      // Created directly in the executor: Espruino 2v29 was seen to lose `this` in a block-bodied arrow
+      // created inside an expression-bodied one (such as loadJournal below).
+      const adoptJournal = (j: ResetJournal | undefined): void => {
+        if (j === undefined) return;
+        try {
+          this.journal_ = checkJournal(j);
+        } catch (e) {
+          warn('reset journal is corrupt; starting a new one', e);
+        }
+      };
+      const adoptRecord = (rec: ProvisionRecord | undefined): void => {
+        if (rec === undefined) return;
+        try {
+          const r = checkRecord(rec);
+          this.max_ = r.max;
+          this.wifiConfigured_ = r.wifiConfigured;
+        } catch (e) {
+          warn('provisioning record is corrupt; starting from defaults (nothing was reset)', e);
+        }
       };
       const loadJournal = (): MaybePromise<void> =>
         after(
           () => storage.loadJournal(),
-          (j) => this.adoptJournal_(j),
-          (e) => this.warn_('reset journal could not be read; starting a new one', e),
+          adoptJournal,
+          (e) => warn('reset journal could not be read; starting a new one', e),
         );
       const loaded = after(
         () => storage.load(),
-        (rec) => this.adopt_(rec),
-        (e) => this.warn_('provisioning record could not be read; starting from defaults (nothing was reset)', e),
+        adoptRecord,
+        (e) => warn('provisioning record could not be read; starting from defaults (nothing was reset)', e),
       );
       andThen(andThen(loaded, loadJournal), proceed);
     });
@@ -267,31 +289,6 @@ class ProvisionerImpl implements Provisioner {
         this.fail_('Wi-Fi unsubscribe failed', e);
       }
     }
-    this.session_.halt_();
-  }
-
-  private adopt_(rec: ProvisionRecord | undefined): void {
-    if (rec === undefined) return;
-    try {
-      const r = checkRecord(rec);
-      this.max_ = r.max;
-      this.wifiConfigured_ = r.wifiConfigured;
-    } catch (e) {
-      this.warn_('provisioning record is corrupt; starting from defaults (nothing was reset)', e);
-    }
-  }
-
-  private adoptJournal_(j: ResetJournal | undefined): void {
-    if (j === undefined) return;
-    try {
-      this.journal_ = checkJournal(j);
-    } catch (e) {
-      this.warn_('reset journal is corrupt; starting a new one', e);
-    }
-  }
-
-  private warn_(message: string, cause: unknown): void {
-    this.emit_('warning', { message: `${message}: ${describeError(cause)}`, cause: cause });
   }
 
   private cancelTimers_(): void {
@@ -301,6 +298,7 @@ class ProvisionerImpl implements Provisioner {
       this.button_ = undefined;
     }
     this.led_.stop_();
+    if (this.session_) this.session_.halt_();
   }
 
   // ---- state (R3) ---------------------------------------------------------------------------
@@ -400,16 +398,14 @@ class ProvisionerImpl implements Provisioner {
   /** Armed while 1 <= max < stableState (so never when stableState is 0), unless timeoutMs <= 0 (R4.5). */
   private updateTimeout_(): void {
     if (this.max_ < 1 || this.max_ >= this.config.stableState) this.cancelTimeout_();
-    else if (this.started_ && !this.stopped_ && !this.resetting_ && this.timeoutTimer_ === undefined && this.config.timeoutMs > 0) this.armTimeout_();
-  }
-
-  private armTimeout_(): void {
-    this.deadline_ = this.clock_.now() + this.config.timeoutMs;
-    this.timeoutTimer_ = this.clock_.setTimeout(() => {
-      this.timeoutTimer_ = undefined;
-      this.deadline_ = undefined;
-      void this.factoryReset('timeout');
-    }, this.config.timeoutMs);
+    else if (this.started_ && !this.stopped_ && !this.resetting_ && this.timeoutTimer_ === undefined && this.config.timeoutMs > 0) {
+      this.deadline_ = this.clock_.now() + this.config.timeoutMs;
+      this.timeoutTimer_ = this.clock_.setTimeout(() => {
+        this.timeoutTimer_ = undefined;
+        this.deadline_ = undefined;
+        void this.factoryReset('timeout');
+      }, this.config.timeoutMs);
+    }
   }
 
   private cancelTimeout_(): void {
@@ -420,40 +416,36 @@ class ProvisionerImpl implements Provisioner {
     }
   }
 
-  // ---- button (R5) --------------------------------------------------------------------------
+  // ---- the button's and the session's host (R5; see ButtonHost, SessionHost) ----------------
 
-  private beginButton_(done: (resetRequested: boolean) => void): void {
-    const port = this.ports_.button;
-    const b = this.config.button;
-    if (!port || b.holdMs < 0) return done(false);
-    this.button_ = new ButtonWatcher(port, {
-      clock_: this.clock_,
-      cfg_: b,
-      uptime_: () => {
-        const sys = this.ports_.system;
-        return sys.uptimeMs ? sys.uptimeMs() : this.clock_.now();
-      },
-      isLatched_: () => this.journal_.buttonLatched,
-      clearLatch_: () => {
-        if (this.resetting_) return;
-        this.journal_.buttonLatched = false;
-        this.enqueueWrite_(() => this.saveJournal_(), 'clearing the stuck-button latch failed');
-      },
-      emit_: (type: ButtonEventType) => this.emit_('button', { type: type }),
-      holdStarted_: () => {
-        this.holdActive_ = true;
-        if (!this.resetting_) this.led_.show_(this.config.led.patterns.resetPending || RESET_PENDING);
-      },
-      holdEnded_: () => {
-        this.holdActive_ = false;
-        this.showState_();
-      },
-      activate_: () => {
-        void this.factoryReset('button');
-      },
-      report_: (e) => this.fail_('button port failed', e),
-    });
-    this.button_.begin_(done);
+  uptime_(): MaybePromise<number> {
+    const sys = this.ports_.system;
+    return sys.uptimeMs ? sys.uptimeMs() : this.clock_.now();
+  }
+
+  isLatched_(): boolean {
+    return this.journal_.buttonLatched;
+  }
+
+  clearLatch_(): void {
+    if (this.resetting_) return;
+    this.journal_.buttonLatched = false;
+    this.enqueueWrite_(() => this.saveJournal_(), 'clearing the stuck-button latch failed');
+  }
+
+  holdStarted_(): void {
+    this.holdActive_ = true;
+    if (!this.resetting_) this.led_.show_(this.config.led.patterns.resetPending || { on: 100, off: 100 }); // R6.3
+  }
+
+  holdEnded_(): void {
+    this.holdActive_ = false;
+    this.showState_();
+  }
+
+  rewind_(): void {
+    this.applyCur_(0);
+    this.setMaxState(0);
   }
 
   // ---- factory reset (R7) -------------------------------------------------------------------
@@ -470,8 +462,7 @@ class ProvisionerImpl implements Provisioner {
     });
     // Step 1: stop every timer and refuse further persistence (R7.2).
     this.cancelTimers_();
-    this.session_.halt_();
-    this.led_.show_(SOLID_OFF);
+    this.led_.show_({ on: 0, off: 1 }); // solid off
     const storage = this.ports_.storage;
     const wifi = this.ports_.wifi;
     const at = this.clock_.wallNow ? this.clock_.wallNow() : this.clock_.now();
@@ -555,7 +546,7 @@ class ProvisionerImpl implements Provisioner {
       // One write for wifiConfigured and a raised max together.
       if (this.cur_ !== 2) this.applyCur_(2);
       else this.flush_();
-      this.session_.connected_();
+      if (this.session_) this.session_.connected_();
     } else if (ev.type === 'disconnected') {
       this.onDisconnected_(ev.reason, ev.raw);
     }
@@ -566,13 +557,14 @@ class ProvisionerImpl implements Provisioner {
     this.lastReason_ = r;
     // R3.4 first, so that a session failure's rewind (R8.5) is the last word on the state.
     this.applyCur_(1);
-    const sessionWasActive = this.session_.isActive_();
-    const verdict = this.session_.disconnected_(r, raw);
+    const s = this.session_;
+    const sessionWasActive = s && s.isActive_();
+    const verdict = s && s.disconnected_(r, raw);
     const ev: WifiStateEvent = { state: 'disconnected', reason: r };
     if (raw !== undefined) ev.raw = raw;
     if (verdict === 'attempt-failed') {
       ev.state = 'attempt-failed';
-      ev.attemptsRemaining = this.session_.attemptsRemaining_();
+      ev.attemptsRemaining = (s as Session).attemptsRemaining_();
     } else if (verdict === 'retry') ev.state = 'connecting';
     this.setWifiState_(ev);
     if (this.resetting_ || sessionWasActive) return;
@@ -583,7 +575,7 @@ class ProvisionerImpl implements Provisioner {
     if (this.badCount_ >= w.badCredentialAttempts) void this.factoryReset('bad-credentials');
   }
 
-  private discardCredentials_(): void {
+  discardCredentials_(): void {
     this.unpersisted_ = false;
     const wifi = this.ports_.wifi;
     if (!wifi) return;
@@ -600,7 +592,8 @@ class ProvisionerImpl implements Provisioner {
       if (!wifi) throw provisionError('invalid-state', 'configureSta() needs a Wi-Fi port');
       if (this.resetting_) throw provisionError('invalid-state', 'configureSta() refused: a factory reset is in progress');
       let c = validateCredentials(creds);
-      if (this.session_.isActive_()) c = this.session_.receive_(c, validateCredentials);
+      const s = this.session_;
+      if (s && s.isActive_()) c = s.receive_(c, validateCredentials);
       const persistNow = this.config.session.persist === 'before-connect';
       this.badCount_ = 0;
       this.lastReason_ = undefined;
@@ -624,23 +617,25 @@ class ProvisionerImpl implements Provisioner {
 
   startSession(): void {
     if (this.resetting_) throw provisionError('invalid-state', 'startSession() refused: a factory reset is in progress');
+    if (!this.session_) this.session_ = createSession(this);
     this.session_.start_();
   }
 
   stopSession(): void {
-    this.session_.stop_();
+    if (this.session_) this.session_.stop_();
   }
 
   getSessionState(): SessionState {
-    return this.session_.state_;
+    return this.session_ ? this.session_.state_ : 'idle';
   }
 
   resetOnFailure(): boolean {
-    return this.session_.resetOnFailure_();
+    // No session yet is an idle one: a new one answers as it would (it throws).
+    return (this.session_ || createSession(this)).resetOnFailure_();
   }
 
   resetForReprovision(): void {
-    this.session_.resetForReprovision_();
+    (this.session_ || createSession(this)).resetForReprovision_();
     this.setWifiState_({ state: 'disconnected' });
   }
 

@@ -18,15 +18,15 @@ export function freshJournal(): ResetJournal {
   return { resets: [], buttonLatched: false };
 }
 
-function corrupt(what: string): never {
-  throw provisionError('storage-failed', `stored provisioning record is corrupt: ${what}`);
-}
-
 /**
  * Check a loaded record (R3.6, R10.1). Returns a clean copy.
  * @throws {@link ProvisionError} `storage-failed` describing what is wrong.
  */
 export function checkRecord(r: unknown): ProvisionRecord {
+  // Inside: on Espruino a module-level function costs memory for as long as the module is loaded.
+  function corrupt(what: string): never {
+    throw provisionError('storage-failed', `stored provisioning record is corrupt: ${what}`);
+  }
   if (!isObject(r)) corrupt('not an object');
   if (r.v !== RECORD_VERSION) corrupt(`unsupported version ${JSON.stringify(r.v)} (expected ${RECORD_VERSION})`);
   if (!isIntIn(r.max, 0, 255)) corrupt('max is not an integer 0..255');
@@ -37,15 +37,14 @@ export function checkRecord(r: unknown): ProvisionRecord {
 /** The reset causes (R7.1). @internal */
 export const CAUSES: ResetCause[] = ['button', 'timeout', 'bad-credentials', 'app'];
 
-function badJournal(what: string): never {
-  throw provisionError('storage-failed', `reset journal is corrupt: ${what}`);
-}
-
 /**
  * Check a loaded reset journal. Returns a clean copy.
  * @throws {@link ProvisionError} `storage-failed`.
  */
 export function checkJournal(j: unknown): ResetJournal {
+  function badJournal(what: string): never {
+    throw provisionError('storage-failed', `reset journal is corrupt: ${what}`);
+  }
   if (!isObject(j)) badJournal('not an object');
   const list = j.resets;
   if (!Array.isArray(list) || typeof j.buttonLatched !== 'boolean') badJournal('needs resets[] and buttonLatched');
