@@ -1,13 +1,6 @@
 import { defineConfig } from 'tsup';
+import { library } from '../../scripts/tsup-library';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts' },
-  format: ['esm', 'cjs'],
-  target: 'node20',
-  platform: 'node',
-  dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
-  clean: true,
-  sourcemap: true,
-  treeshake: true,
-  splitting: false,
-});
+export default defineConfig(
+  library({ index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts' }, { target: 'node20', platform: 'node' }),
+);

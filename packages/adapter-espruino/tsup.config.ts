@@ -1,16 +1,4 @@
 import { defineConfig } from 'tsup';
+import { library } from '../../scripts/tsup-library';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  target: 'es2020',
-  dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
-  clean: true,
-  sourcemap: true,
-  treeshake: true,
-  splitting: false,
-  // Private members end in "_" and are mangled: smaller bundles, and on Espruino fewer variables.
-  esbuildOptions(options) {
-    options.mangleProps = /_$/;
-  },
-});
+export default defineConfig(library({ index: 'src/index.ts' }, { mangle: true }));

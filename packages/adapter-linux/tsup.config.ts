@@ -1,18 +1,8 @@
 import { defineConfig } from 'tsup';
+import { library } from '../../scripts/tsup-library';
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    target: 'node20',
-    platform: 'node',
-    dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
-    clean: true,
-    sourcemap: true,
-    treeshake: true,
-    splitting: false,
-    shims: true,
-  },
+  library({ index: 'src/index.ts' }, { target: 'node20', platform: 'node', shims: true }),
   {
     entry: { cli: 'src/cli.ts' },
     format: ['esm'],
