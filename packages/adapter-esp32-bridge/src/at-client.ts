@@ -325,20 +325,7 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     if (this.current || !this.stream || this.queue.length === 0) return;
     let next = this.queue.shift()!;
     if (this.needsSync && next.kind !== 'sync') {
-      const parent = next;
-      next = {
-        kind: 'sync',
-        command: SYNC_COMMAND,
-        label: SYNC_COMMAND,
-        timeoutMs: this.opts.commandTimeoutMs,
-        resolve: () => undefined,
-        reject: () => undefined,
-        lines: [],
-        phase: 'final',
-        busy: 0,
-        garbled: false,
-        parent,
-      };
+      next = this.internalEntry('sync', SYNC_COMMAND, next);
     }
     this.start(next);
   }
@@ -559,10 +546,15 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   }
 
   private makeInit(): Entry {
-    return {
-      kind: 'init',
-      command: 'ATE0',
-      label: 'ATE0',
+    return this.internalEntry('init', 'ATE0');
+  }
+
+  /** A command the client sends on its own behalf (echo off, re-sync); nobody awaits its result. */
+  private internalEntry(kind: 'init' | 'sync', command: string, parent?: Entry): Entry {
+    const entry: Entry = {
+      kind,
+      command,
+      label: command,
       timeoutMs: this.opts.commandTimeoutMs,
       resolve: () => undefined,
       reject: () => undefined,
@@ -571,6 +563,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       busy: 0,
       garbled: false,
     };
+    if (parent) entry.parent = parent;
+    return entry;
   }
 
   private onBusy(cur: Entry): void {
