@@ -1,6 +1,7 @@
 // Bundles TypeScript into one module in the Espruino language subset (see the spec's ESPRUINO.md):
 // esbuild, ESM output at ES2020 with `supported` overrides so that syntax Espruino lacks either fails
 // the build or is lowered, then the final `export {…}` is rewritten into `module.exports = {…}`.
+import { parse } from 'acorn';
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -63,6 +64,82 @@ export function toModuleExports(code) {
 }
 
 /**
+ * Moves the parameters of every non-arrow function into `var` declarations read from `arguments`:
+ * `function f(a, b) {…}` becomes `function f() {var a = arguments[0], b = arguments[1];…}`.
+ *
+ * Why: Espruino stores each declared parameter's name as one more variable of the function object, for
+ * as long as the function exists (a module's functions exist as long as the module is loaded), while
+ * a local declared in the body costs nothing until a call. One variable per parameter, about a tenth
+ * of a loaded module; the price is a few bytes of flash per function. Arrow functions have no
+ * `arguments` of their own and setters need their one parameter: both are left alone, as is any
+ * function that already reads `arguments` or has a parameter that is not a plain name.
+ *
+ * Espruino (2v29) caches `arguments` as a variable of the calling function's scope, so a function
+ * nested in one that read `arguments` finds the outer function's arguments instead of its own: only a
+ * function with no parameterised `function` inside it is rewritten (the innermost ones), so no
+ * rewritten function ever encloses another.
+ */
+export function paramsToArguments(code) {
+  const ast = parse(code, { ecmaVersion: 2022, sourceType: 'script' });
+  const edits = [];
+  const usesArguments = (node) => {
+    let found = false;
+    const visit = (n) => {
+      if (found || !n || typeof n.type !== 'string') return;
+      if (n.type === 'Identifier' && n.name === 'arguments') found = true;
+      for (const k of Object.keys(n)) {
+        const v = n[k];
+        if (Array.isArray(v)) v.forEach(visit);
+        else if (v && typeof v.type === 'string') visit(v);
+      }
+    };
+    visit(node);
+    return found;
+  };
+  const isFunction = (n) => n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression';
+  const enclosesParameterised = (fn) => {
+    let found = false;
+    const visit = (n) => {
+      if (found || !n || typeof n.type !== 'string') return;
+      if (n !== fn && isFunction(n) && n.params.length > 0) found = true;
+      for (const k of Object.keys(n)) {
+        const v = n[k];
+        if (Array.isArray(v)) v.forEach(visit);
+        else if (v && typeof v.type === 'string') visit(v);
+      }
+    };
+    visit(fn.body);
+    return found;
+  };
+  const walk = (n, parent) => {
+    if (!n || typeof n.type !== 'string') return;
+    const isSetter = parent && (parent.type === 'MethodDefinition' || parent.type === 'Property') && parent.kind === 'set';
+    if (
+      isFunction(n) &&
+      !isSetter &&
+      n.params.length > 0 &&
+      n.params.every((p) => p.type === 'Identifier') &&
+      !usesArguments(n.body) &&
+      !enclosesParameterised(n)
+    ) {
+      const decl = n.params.map((p, i) => `${p.name}=arguments[${i}]`).join(',');
+      edits.push({ start: n.body.start + 1, end: n.body.start + 1, text: `var ${decl};` });
+      edits.push({ start: n.params[0].start, end: n.params[n.params.length - 1].end, text: '' });
+    }
+    for (const k of Object.keys(n)) {
+      const v = n[k];
+      if (Array.isArray(v)) v.forEach((c) => walk(c, n));
+      else if (v && typeof v.type === 'string') walk(v, n);
+    }
+  };
+  walk(ast, undefined);
+  edits.sort((a, b) => b.start - a.start);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/**
  * Build `entry` into `outBase.js` (readable) and `outBase.min.js` (minified).
  * @returns the byte sizes written
  */
@@ -87,7 +164,7 @@ export async function buildEspruino(entry, outBase, banner) {
   const sizes = {};
   for (const minify of [false, true]) {
     const res = await build({ ...common, minify, keepNames: false });
-    let code = toModuleExports(res.outputFiles[0].text);
+    let code = paramsToArguments(toModuleExports(res.outputFiles[0].text));
     if (banner) code = `/* ${banner} */\n${code}`;
     const file = `${outBase}${minify ? '.min' : ''}.js`;
     mkdirSync(dirname(file), { recursive: true });

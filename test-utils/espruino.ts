@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { expect } from 'vitest';
 
@@ -22,6 +23,9 @@ function newest(dir: string): number {
   }
   return t;
 }
+
+/** The folder of the shared Espruino bundler (scripts/espruino-bundle.mjs). */
+const BUNDLER_DIR = fileURLToPath(new URL('../scripts', import.meta.url));
 
 /** How to find, and when needed build, one Espruino bundle. */
 export interface EspruinoBundle {
@@ -58,7 +62,9 @@ export function ensureBundle(b: EspruinoBundle): string {
     }
   }
   try {
-    if (!existsSync(b.bundle) || statSync(b.bundle).mtimeMs < Math.max(...b.sources.map(newest))) {
+    // The shared bundler (scripts/) is a source of every bundle too.
+    const sources = b.sources.concat([BUNDLER_DIR]);
+    if (!existsSync(b.bundle) || statSync(b.bundle).mtimeMs < Math.max(...sources.map(newest))) {
       execSync(b.build, { cwd: b.cwd, stdio: 'pipe' });
     }
     return readFileSync(b.bundle, 'utf8');
