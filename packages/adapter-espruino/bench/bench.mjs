@@ -1,7 +1,8 @@
 // `node bench/bench.mjs` (run by the root `pnpm bench` after the build): the Espruino module's size,
 // and, when ESPRUINO_BIN names an interpreter, the variables (memory blocks) a running provisioner
-// costs: module loaded from Storage plus one started provisioner with button, LED and Wi-Fi ports,
-// after a GC (`process.memory().usage` before and after). Measured, never asserted.
+// costs: module loaded from Storage plus one started provisioner, with button and LED ports (a Puck.js)
+// and with Wi-Fi too (an ESP32), after a GC (`process.memory().usage` before and after). Measured,
+// never asserted.
 import { execSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,30 +44,40 @@ try {
     const args = off === 0 ? `0, ${text.length}` : `${off}`;
     run(dir, `require('Storage').write('provision', ${JSON.stringify(text.slice(off, off + 3000))}, ${args});`);
   }
+  // The same fakes as the real-interpreter tests: pins in JS, and an ESP32-like Wifi module.
   const fakes = `
-global.digitalRead = function () { return 0; }; global.digitalWrite = function () {}; global.pinMode = function () {};
-global.setWatch = function () { return 1; }; global.clearWatch = function () {};
-Modules.addCached('Wifi', function () { exports.connect = function () {}; exports.disconnect = function () {}; });
+var PINS = {};
+global.digitalRead = function (p) { return PINS[p] ? 1 : 0; }; global.digitalWrite = function (p, v) { PINS[p] = v ? 1 : 0; };
+global.pinMode = function () {}; global.setWatch = function () { return 1; }; global.clearWatch = function () {};
+Modules.addCached('Wifi', function () {
+  var pending;
+  exports.connect = function (ssid, o, cb) { if (pending !== undefined) clearTimeout(pending); pending = setTimeout(function () { pending = undefined; cb(null); }, 20); };
+  exports.disconnect = function (cb) { if (pending !== undefined) clearTimeout(pending); pending = undefined; if (cb) setTimeout(cb, 0); };
+});
 require('Wifi');
+setTimeout(function () { quit(); }, 5000);
 function mem() { process.memory(); return process.memory().usage; }
 function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
 `;
-  const [m] = run(
-    dir,
-    `${fakes}
+  // One fresh interpreter per configuration, measured once after start(): the module loaded from
+  // Storage plus the ports and one started provisioner.
+  const measure = (ports) =>
+    run(
+      dir,
+      `${fakes}
 var m0 = mem();
 var P = require('provision');
 var m1 = mem();
-var ports = P.createEspruinoPorts({ button: { pin: 'B' }, led: { pin: 'L' }, wifi: true });
-var m2 = mem();
-var prov = P.createProvisioner(ports, { button: { holdMs: 5000 } });
+var prov = P.createProvisioner(P.createEspruinoPorts(${ports}), { button: { holdMs: 5000 } });
 prov.start().then(function () {
-  var m3 = mem();
-  out({ module: m1 - m0, ports: m2 - m1, provisioner: m3 - m2, total: m3 - m0, pool: process.memory().total, block: process.memory().blocksize });
+  var m2 = mem();
+  out({ module: m1 - m0, running: m2 - m1, total: m2 - m0, pool: process.memory().total, block: process.memory().blocksize });
   prov.stop();
   quit();
 });`,
-  );
+    )[0];
+  const puck = measure("{ button: { pin: 'B' }, led: { pin: 'L' } }");
+  const esp32 = measure("{ button: { pin: 'B' }, led: { pin: 'L' }, wifi: true }");
   const [core0] = existsSync(core)
     ? (() => {
         const c = readFileSync(core, 'latin1');
@@ -75,14 +86,15 @@ prov.start().then(function () {
           const args = off === 0 ? `0, ${c.length}` : `${off}`;
           run(dir, `require('Storage').write('core', ${JSON.stringify(c.slice(off, off + 3000))}, ${args});`);
         }
-        return run(dir, `${fakes} var m0 = mem(); var C = require('core'); out({ module: mem() - m0 });`);
+        return run(dir, `${fakes} var m0 = mem(); var C = require('core'); out({ module: mem() - m0 }); quit();`);
       })()
     : [undefined];
-  console.log(`\nEspruino memory (variables of ${m.block} bytes; pool ${m.pool}; module loaded from Storage)`);
-  console.log(`  module (core + adapter)                      ${m.module}${core0 ? `   (core alone ${core0.module}, adapter ~${m.module - core0.module})` : ''}`);
-  console.log(`  ports (storage, system, clock, button, LED, Wi-Fi)  ${m.ports}`);
-  console.log(`  provisioner after start()                    ${m.provisioner}`);
-  console.log(`  total                                        ${m.total}   (target 500 on the Puck.js layout)`);
+  console.log(`\nEspruino memory (variables of ${puck.block} bytes; pool ${puck.pool}; module loaded from Storage; target 500)`);
+  console.log(`  module (core + adapter)    ${puck.module}${core0 ? `   (core alone ${core0.module}, adapter ~${puck.module - core0.module})` : ''}`);
+  console.log('  | ports | running after start() | total |');
+  console.log('  |---|---|---|');
+  console.log(`  | button + LED (Puck.js) | ${puck.running} | ${puck.total} |`);
+  console.log(`  | button + LED + Wi-Fi (ESP32) | ${esp32.running} | ${esp32.total} |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import { classifyWifiReason } from './wifi-reason';
 export interface EspruinoWifiOptions {
   /** The clock for the connect timeout and the retries; pass the provisioner's (default: a new {@link createEspruinoClock}). */
   clock?: Clock;
-  /** Give up on a join attempt after this long, ms (default 30 000): some firmware never calls back. */
+  /** Give up on a join attempt, or a scan, after this long, ms (default 30 000): some firmware never calls back. */
   connectTimeoutMs?: number;
   /** After a failed attempt or a lost link, try again after this long, ms (default 5000). */
   retryDelayMs?: number;
@@ -44,6 +44,7 @@ const WAITING = 3;
  * - Credentials reach flash only on `persist()` (or `connect(…, {persist: true})`): our own Storage
  *   file (two slots, power-loss safe), plus `Wifi.save()` with `firmwareSave`. With persisted
  *   credentials, the first `subscribe()` (the provisioner's `start()`) joins with them.
+ * - `scan()`, where the firmware has `Wifi.scan`, gives up after `connectTimeoutMs` (`wifi-failed`).
  *
  * @example
  * ```js
@@ -210,7 +211,16 @@ export function createEspruinoWifi(options?: EspruinoWifiOptions): WifiPort {
   if (typeof W.scan === 'function') {
     port.scan = function () {
       return new Promise<ScanResult[]>(function (resolve, reject) {
+        // Like connect, some firmware never answers: give up after the connect timeout.
+        let done = false;
+        const t = clock.setTimeout(function () {
+          done = true;
+          reject(provisionError('wifi-failed', `Wi-Fi scan failed: no answer from the firmware within ${timeoutMs} ms`));
+        }, timeoutMs);
         (W.scan as (cb: (a: unknown, b?: unknown) => void) => void)(function (a, b) {
+          if (done) return;
+          done = true;
+          clock.clearTimeout(t);
           // ESP32/ESP8266: cb(list); Espruino WiFi: cb(err, list).
           const list = (Array.isArray(a) ? a : b) as { ssid: string; rssi: unknown; channel?: unknown; mac?: string; authMode?: string }[];
           if (!Array.isArray(list)) return reject(provisionError('wifi-failed', `Wi-Fi scan failed: ${String(a)}`));

@@ -17,7 +17,7 @@ import { ensureBundle } from './bundle';
 import { CONFIG, checkScenario, SCENARIOS } from './scenarios';
 
 /** Variables (blocks): the module loaded from Storage plus one started provisioner with all its ports. */
-const MEMORY_BUDGET = 1350;
+const MEMORY_BUDGET = 1400;
 
 /** A boot that never finishes prints a line with this word (see PRELUDE). */
 const FAILS = ['watchdog'];
@@ -113,7 +113,9 @@ describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_B
       (async () => {
         const dir = join(base, 'memory');
         copyFlash(install, dir);
-        runs.memory = [await runEspruino(dir, PRELUDE + MEMORY)];
+        // From Storage like every boot: a script run from a file sits in RAM until it has run, and
+        // freeing it between the two readings would hide that much of the provisioner's memory.
+        runs.memory = [await bootFromStorage(dir, PRELUDE + MEMORY)];
       })(),
     );
     await Promise.all(jobs);
@@ -137,7 +139,7 @@ describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_B
     expect(r.length).toBe(1);
     const m = r[0] as { module: number; total: number; pool: number; stored: number; exports: string[] };
     expect(m.stored).toBe(code.length);
-    expect(m.exports).toEqual(expect.arrayContaining(['createProvisioner', 'createEspruinoPorts', 'validateConfig', 'fromMgosConfig', 'State']));
+    expect(m.exports).toEqual(expect.arrayContaining(['createProvisioner', 'createEspruinoPorts', 'validateConfig', 'State']));
     console.log(`espruino memory: ${m.total} vars (module ${m.module}, running provisioner with ports ${m.total - m.module}; pool ${m.pool})`);
     expect(m.module).toBeGreaterThan(0);
     expect(m.total).toBeLessThan(MEMORY_BUDGET);

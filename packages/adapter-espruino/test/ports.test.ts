@@ -183,6 +183,25 @@ describe('Wi-Fi reasons per platform (R2)', () => {
       undo = undefined;
     }
   });
+
+  it('scan() on firmware that never answers gives up after connectTimeoutMs with wifi-failed; a late answer is ignored', async () => {
+    const sim = board('esp32');
+    let late: ((a: unknown) => void) | undefined;
+    sim.wifi!.scan = (cb) => {
+      late = cb;
+    };
+    const result = createEspruinoWifi({ clock: simClock(sim.time), connectTimeoutMs: 4000 })
+      .scan!()
+      .then(
+        () => 'resolved',
+        (e: { code?: string; message: string }) => `${e.code}: ${e.message}`,
+      );
+    sim.time.advance(3999);
+    await Promise.resolve();
+    sim.time.advance(1);
+    expect(await result).toBe('wifi-failed: Wi-Fi scan failed: no answer from the firmware within 4000 ms');
+    late!([{ ssid: 'Home', rssi: -40 }]); // too late: nothing happens
+  });
 });
 
 describe('button on setWatch', () => {

@@ -252,7 +252,13 @@ describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_B
       Object.keys(SCENARIOS).map(async (name) => {
         const dir = join(base, name);
         copyFlash(install, dir);
-        runs[name] = await runEspruino(dir, script(SCENARIOS[name]));
+        if (name !== 'memory') runs[name] = await runEspruino(dir, script(SCENARIOS[name]));
+        else {
+          // Measured from Storage: a script run from a file sits in RAM until it has run, and freeing
+          // it between the two readings would hide that much of the instance's memory.
+          await uploadToStorage(dir, 'boot', script(SCENARIOS[name]));
+          runs[name] = await runEspruino(dir, `require('boot');`);
+        }
       }),
     );
   }, 180_000);

@@ -1,0 +1,6 @@
+// Types of espruino-bundle.mjs, for the tests that import it.
+export declare const ESPRUINO_SUPPORTED: { [feature: string]: boolean };
+export declare const ESPRUINO_EXTERNALS: string[];
+export declare function toModuleExports(code: string): string;
+export declare function paramsToArguments(code: string): string;
+export declare function buildEspruino(entry: string, outBase: string, banner?: string): Promise<{ [file: string]: number }>;
