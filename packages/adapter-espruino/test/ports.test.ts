@@ -190,9 +190,7 @@ describe('Wi-Fi reasons per platform (R2)', () => {
     sim.wifi!.scan = (cb) => {
       late = cb;
     };
-    const result = createEspruinoWifi({ clock: simClock(sim.time), connectTimeoutMs: 4000 })
-      .scan!()
-      .then(
+    const result = Promise.resolve(createEspruinoWifi({ clock: simClock(sim.time), connectTimeoutMs: 4000 }).scan!()).then(
         () => 'resolved',
         (e: { code?: string; message: string }) => `${e.code}: ${e.message}`,
       );

@@ -81,9 +81,14 @@ describe.skipIf(!hasTmux)('the live screen in a terminal (tmux)', () => {
   it('takes Wi-Fi credentials with a masked passphrase, joins and starts the timeout countdown', { timeout: 150000 }, async () => {
     keys('w');
     await waitFor('the SSID prompt', shows('Wi-Fi SSID:'));
+    // ink attaches a new prompt's key handler just after drawing it: on a loaded machine keys typed at
+    // once still reach the previous screen. Give it a moment, and press Enter only once the text shows.
+    await pause(500);
     type('HomeNet');
+    await waitFor('the typed SSID', shows('HomeNet'));
     keys('Enter');
     await waitFor('the passphrase prompt', shows('Passphrase for HomeNet:'));
+    await pause(500);
     type('correct horse');
     const masked = await waitFor('the masked passphrase', shows('•'.repeat(13)));
     expect(masked).not.toContain('correct horse');
