@@ -63,9 +63,30 @@ export function toModuleExports(code) {
   return `${body}module.exports = { ${pairs.join(', ')} };\n`;
 }
 
+/** Calls `fn(child, parent)` for each AST node directly below `n`. */
+function eachChild(n, fn) {
+  for (const k of Object.keys(n)) {
+    const v = n[k];
+    if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === 'string' && fn(c, n));
+    else if (v && typeof v.type === 'string') fn(v, n);
+  }
+}
+
+/** Whether `pred` holds for `n` or any node below it. */
+function anyNode(n, pred) {
+  if (pred(n)) return true;
+  let found = false;
+  eachChild(n, (c) => {
+    found = found || anyNode(c, pred);
+  });
+  return found;
+}
+
+const isFunction = (n) => n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression';
+
 /**
- * Moves the parameters of every non-arrow function into `var` declarations read from `arguments`:
- * `function f(a, b) {…}` becomes `function f() {var a = arguments[0], b = arguments[1];…}`.
+ * Moves the parameters of the innermost non-arrow functions into `var` declarations read from
+ * `arguments`: `function f(a, b) {…}` becomes `function f() {var a = arguments[0], b = arguments[1];…}`.
  *
  * Why: Espruino stores each declared parameter's name as one more variable of the function object, for
  * as long as the function exists (a module's functions exist as long as the module is loaded), while
@@ -82,55 +103,21 @@ export function toModuleExports(code) {
 export function paramsToArguments(code) {
   const ast = parse(code, { ecmaVersion: 2022, sourceType: 'script' });
   const edits = [];
-  const usesArguments = (node) => {
-    let found = false;
-    const visit = (n) => {
-      if (found || !n || typeof n.type !== 'string') return;
-      if (n.type === 'Identifier' && n.name === 'arguments') found = true;
-      for (const k of Object.keys(n)) {
-        const v = n[k];
-        if (Array.isArray(v)) v.forEach(visit);
-        else if (v && typeof v.type === 'string') visit(v);
-      }
-    };
-    visit(node);
-    return found;
-  };
-  const isFunction = (n) => n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression';
-  const enclosesParameterised = (fn) => {
-    let found = false;
-    const visit = (n) => {
-      if (found || !n || typeof n.type !== 'string') return;
-      if (n !== fn && isFunction(n) && n.params.length > 0) found = true;
-      for (const k of Object.keys(n)) {
-        const v = n[k];
-        if (Array.isArray(v)) v.forEach(visit);
-        else if (v && typeof v.type === 'string') visit(v);
-      }
-    };
-    visit(fn.body);
-    return found;
-  };
   const walk = (n, parent) => {
-    if (!n || typeof n.type !== 'string') return;
     const isSetter = parent && (parent.type === 'MethodDefinition' || parent.type === 'Property') && parent.kind === 'set';
     if (
       isFunction(n) &&
       !isSetter &&
       n.params.length > 0 &&
       n.params.every((p) => p.type === 'Identifier') &&
-      !usesArguments(n.body) &&
-      !enclosesParameterised(n)
+      !anyNode(n.body, (x) => x.type === 'Identifier' && x.name === 'arguments') &&
+      !anyNode(n.body, (x) => isFunction(x) && x.params.length > 0)
     ) {
       const decl = n.params.map((p, i) => `${p.name}=arguments[${i}]`).join(',');
       edits.push({ start: n.body.start + 1, end: n.body.start + 1, text: `var ${decl};` });
       edits.push({ start: n.params[0].start, end: n.params[n.params.length - 1].end, text: '' });
     }
-    for (const k of Object.keys(n)) {
-      const v = n[k];
-      if (Array.isArray(v)) v.forEach((c) => walk(c, n));
-      else if (v && typeof v.type === 'string') walk(v, n);
-    }
+    eachChild(n, walk);
   };
   walk(ast, undefined);
   edits.sort((a, b) => b.start - a.start);
