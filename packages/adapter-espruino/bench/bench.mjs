@@ -1,8 +1,8 @@
 // `node bench/bench.mjs` (run by the root `pnpm bench` after the build): the Espruino module's size,
 // and, when ESPRUINO_BIN names an interpreter, the variables (memory blocks) a running provisioner
 // costs: module loaded from Storage plus one started provisioner, with button and LED ports (a Puck.js)
-// and with Wi-Fi too (an ESP32), after a GC (`process.memory().usage` before and after). Measured,
-// never asserted.
+// and with Wi-Fi too (an ESP32), after a GC (`process.memory().usage` before and after); and how long
+// start(), a state change and one LED blink step take on that interpreter. Measured, never asserted.
 import { execSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,7 +81,35 @@ prov.start().then(function () {
     );
     return run(dir, `require('boot');`)[0];
   };
+  // Speed on this machine's interpreter (a board is tens of times slower; compare runs, not machines):
+  // start(), a state change, and one LED blink step (the only code that runs all the time while a
+  // device is unprovisioned), the blink driven by a clock port the script advances by hand.
+  const speed = () => {
+    store(
+      'boot',
+      `${fakes}
+var P = require('provision');
+var now = 0, due = 0, pending;
+var clock = { now: function () { return now; }, setTimeout: function (fn, ms) { pending = fn; due = now + ms; return 1; }, clearTimeout: function () { pending = undefined; } };
+var ports = { clock: clock, storage: P.createEspruinoStorage({}), system: P.createEspruinoSystem(), led: P.createEspruinoLed({ pin: 'L' }) };
+var prov = P.createProvisioner(ports, { timeoutMs: 0 });
+var t0 = getTime();
+prov.start().then(function () {
+  var t1 = getTime();
+  for (var i = 0; i < 100; i++) prov.setCurState(1 + (i % 2));
+  var t2 = getTime();
+  prov.setCurState(0);
+  for (var k = 0; k < 500; k++) { now = due; var fn = pending; pending = undefined; fn(); }
+  var t3 = getTime();
+  out({ start: (t1 - t0) * 1000, state: (t2 - t1) * 10, tick: (t3 - t2) * 2 });
+  prov.stop();
+  quit();
+});`,
+    );
+    return run(dir, `require('boot');`)[0];
+  };
   store('provision', code.toString('latin1'));
+  const fast = speed();
   const puck = measure("{ button: { pin: 'B' }, led: { pin: 'L' } }");
   const esp32 = measure("{ button: { pin: 'B' }, led: { pin: 'L' }, wifi: true }");
   const [core0] = existsSync(core)
@@ -99,6 +127,10 @@ prov.start().then(function () {
   console.log('  |---|---|---|');
   console.log(`  | button + LED (Puck.js) | ${puck.running} | ${puck.total} |`);
   console.log(`  | button + LED + Wi-Fi (ESP32) | ${esp32.running} | ${esp32.total} |`);
+  console.log("\nEspruino speed (this machine's interpreter, ms; module from Storage)");
+  console.log('  | createProvisioner + start() | setCurState() | one LED blink step |');
+  console.log('  |---|---|---|');
+  console.log(`  | ${fast.start.toFixed(1)} | ${fast.state.toFixed(2)} | ${fast.tick.toFixed(3)} |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

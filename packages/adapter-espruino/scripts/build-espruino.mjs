@@ -8,7 +8,9 @@ const core = JSON.parse(readFileSync(new URL('../../core/package.json', import.m
 const here = new URL('..', import.meta.url).pathname;
 try {
   const banner = `${pkg.name} ${pkg.version} with ${core.name} ${core.version} (Espruino build)`;
-  const sizes = await buildEspruino(`${here}src/espruino-entry.ts`, `${here}dist/espruino/provision`, banner);
+  // The steady-state path, never folded into a dispatcher: the LED blink, its clock and LED port.
+  const hot = ['LedDriver', 'defaultClock', 'createEspruinoClock', 'createEspruinoLed'];
+  const sizes = await buildEspruino(`${here}src/espruino-entry.ts`, `${here}dist/espruino/provision`, banner, hot);
   for (const [file, bytes] of Object.entries(sizes)) console.log(`espruino: ${file.slice(here.length)} ${bytes} bytes`);
 } catch (e) {
   console.error(`espruino build failed: ${e.message}`);

@@ -1,0 +1,170 @@
+// The Espruino build's folding of private functions into dispatchers (scripts/espruino-dispatch.mjs):
+// what is folded, what must never be, and that folded code computes what the original does.
+import fc from 'fast-check';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { paramsToArguments, toModuleExports } from '../../../scripts/espruino-bundle.mjs';
+import { foldModuleFunctions, foldPrivateMethods } from '../../../scripts/espruino-dispatch.mjs';
+
+type Exports = { [k: string]: (...a: unknown[]) => unknown };
+
+/** Runs an ESM-shaped bundle (ending in `export {…}`) as the Espruino build would ship it. */
+function load(esm: string): Exports {
+  const mod = { exports: {} };
+  vm.runInNewContext(paramsToArguments(toModuleExports(esm)), { module: mod });
+  return mod.exports as Exports;
+}
+
+const NONE = new Set<string>();
+
+const MODULE = `
+var limit = 10;
+function isSmall(v) { return typeof v === 'number' && v < limit; }
+function describe(v) { return isSmall(v) ? 'small ' + v : 'big ' + v; }
+function clamp(v, lo, hi) { if (v < lo) return lo; if (v > hi) return hi; return v; }
+function sum(list) { var t = 0; for (var i = 0; i < list.length; i++) t += clamp(list[i], 0, limit); return t; }
+function passedOn(v) { return v * 2; }
+function variadic() { return arguments.length; }
+function usesThis() { return this; }
+function nests(v) { function inner(w) { return w + 1; } return inner(v); }
+function holdsClass(v) { class K { get() { return v; } } return new K().get(); }
+function counter(start) { var n = start; return function () { n++; return n; }; }
+function api(v) { return [describe(v), sum([v, 20, -3]), [1, 2].map(passedOn), variadic(1, 2), nests(v), holdsClass(v), counter(v)()]; }
+export { api, passedOn };
+`;
+
+describe('foldModuleFunctions', () => {
+  const out = foldModuleFunctions(MODULE, 1000, NONE);
+
+  it('folds functions that are only ever called into one dispatcher taking the case number first', () => {
+    expect(out).toMatch(/^function (\$\d+)\(\)\{var (\$\d+)=arguments;switch\(\2\[0\]\)\{case 0:/);
+    for (const name of ['isSmall', 'describe', 'clamp', 'sum', 'counter']) expect(out).not.toContain(`function ${name}(`);
+    expect(out).toMatch(/\$\d+\(\d+,v\)/);
+  });
+
+  it('leaves exported functions, values passed on, and bodies reading arguments, this, nested declarations or classes', () => {
+    for (const name of ['api', 'passedOn', 'variadic', 'usesThis', 'nests', 'holdsClass']) expect(out).toContain(`function ${name}(`);
+  });
+
+  it('the folded module computes what the original does', () => {
+    for (const v of [-1, 3, 42]) expect(load(out).api(v)).toEqual(load(MODULE).api(v));
+  });
+
+  it('keeps a group of bodies within the size cap, and folds nothing when no two fit', () => {
+    const small = foldModuleFunctions(MODULE, 120, NONE);
+    const groups = small.match(/^function \$\d+\(\)/gm) ?? [];
+    expect(groups.length).toBeGreaterThan(1);
+    expect(foldModuleFunctions(MODULE, 10, NONE)).toBe(MODULE);
+  });
+
+  it('never folds a hot-path root or what it refers to, and refuses a root that is not there', () => {
+    const hot = foldModuleFunctions(MODULE, 1000, new Set(['describe']));
+    expect(hot).toContain('function describe(');
+    expect(hot).toContain('function isSmall(');
+    expect(hot).not.toContain('function clamp(');
+    expect(() => foldModuleFunctions(MODULE, 1000, new Set(['gone']))).toThrow(/hot-path names not found in the bundle: gone/);
+  });
+
+  it('does not put a function reading a module name into a dispatcher whose other case declares that name', () => {
+    const clash = `
+var total = 5;
+function a(v) { var total = v; return total + 1; }
+function b() { return total; }
+function api(v) { return [a(v), b()]; }
+export { api };
+`;
+    const folded = foldModuleFunctions(clash, 1000, NONE);
+    expect(load(folded).api(1)).toEqual([2, 5]);
+    expect(folded).toContain('function b()');
+  });
+});
+
+const CLASSES = `
+var Meter = class {
+  constructor(v) { this.v = v; this.log = []; }
+  get() { return this.a(1) + this.b(2, 3); }
+  a(n) { this.log.push('a'); return this.v * n; }
+  b(x, y) { var f = () => this.a(x); return f() + y; }
+  u(n) { return n + 100; }
+  s(n) { return n - 1; }
+};
+var Other = class {
+  constructor(m) { this.m = m; }
+  run() { return this.m.u(1) + this.s(5); }
+  s(n) { return n * 10; }
+  z() { return 0; }
+};
+var Assigned = class {
+  constructor() { this.q = () => 7; }
+  q() { return 1; }
+  p() { return 2; }
+  go() { return this.q() + this.p(); }
+};
+function api(v) { var m = new Meter(v); return [m.get(), new Other(m).run(), new Assigned().go(), m.log.join('')]; }
+export { api };
+`;
+
+describe('foldPrivateMethods', () => {
+  const names = new Set(['a', 'b', 'u', 's', 'q', 'p', 'z']);
+  const out = foldPrivateMethods(CLASSES, names, 1000, NONE);
+
+  it('folds private methods called as this.name(…), and a uniquely named one called on any receiver', () => {
+    expect(out).not.toMatch(/^\s+a\(n\)/m);
+    expect(out).not.toMatch(/^\s+b\(x, y\)/m);
+    expect(out).not.toMatch(/^\s+u\(n\)/m);
+    expect(out).toMatch(/this\.m\.\$\d+\(\d+,1\)/);
+  });
+
+  it('leaves public methods, names also assigned as properties, and a shared name called from another class', () => {
+    expect(out).toMatch(/^\s+get\(\)/m);
+    expect(out).toMatch(/^\s+q\(\)/m);
+    // `s` is defined by Meter and Other: Other calls it only on `this` from its own methods, so its `s`
+    // is folded; a `this.s(…)` in Other could never reach Meter's, which stays.
+    expect(out).toContain('s(n) { return n - 1; }');
+    expect(out).not.toContain('s(n) { return n * 10; }');
+  });
+
+  it('the folded classes compute what the originals do', () => {
+    for (const v of [0, 2, 7]) expect(load(out).api(v)).toEqual(load(CLASSES).api(v));
+  });
+
+  it('leaves a class on the hot path alone', () => {
+    const hot = foldPrivateMethods(CLASSES, names, 1000, new Set(['Meter']));
+    expect(hot).toMatch(/^\s+a\(n\)/m);
+  });
+});
+
+describe('folding never changes results (generated programs)', () => {
+  // Random programs: helpers computing on their arguments and calling earlier helpers, plus a class
+  // whose private methods call each other; the folded program must agree on every input.
+  const helper = fc.record({ op: fc.constantFrom('+', '-', '*'), k: fc.integer({ min: -5, max: 5 }), callPrev: fc.boolean() });
+  it('for any set of helpers and any inputs', () => {
+    fc.assert(
+      fc.property(fc.array(helper, { minLength: 2, maxLength: 8 }), fc.integer({ min: 50, max: 2000 }), fc.array(fc.integer({ min: -100, max: 100 }), { minLength: 1, maxLength: 5 }), (hs, cap, inputs) => {
+        const fns = hs.map((h, i) => {
+          const call = h.callPrev && i > 0 ? ` + f${i - 1}(x, ${h.k})` : '';
+          return `function f${i}(x, y) { var r = x ${h.op} y; return r${call}; }`;
+        });
+        const methods = hs.map((h, i) => {
+          const call = h.callPrev && i > 0 ? ` + this.m${i - 1}(x)` : '';
+          return `  m${i}(x) { return this.base ${h.op} x${call}; }`;
+        });
+        const src = `${fns.join('\n')}
+var C = class {
+  constructor(b) { this.base = b; }
+${methods.join('\n')}
+  all(x) { return [${hs.map((_, i) => `this.m${i}(x)`).join(', ')}]; }
+};
+function api(x) { return [${hs.map((h, i) => `f${i}(x, ${h.k})`).join(', ')}].concat(new C(3).all(x)); }
+export { api };
+`;
+        const names = new Set(hs.map((_, i) => `m${i}`));
+        const folded = foldModuleFunctions(foldPrivateMethods(src, names, cap, NONE), cap, NONE);
+        const a = load(src);
+        const b = load(folded);
+        for (const x of inputs) expect(b.api(x)).toEqual(a.api(x));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
