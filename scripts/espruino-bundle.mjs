@@ -1,9 +1,11 @@
 // Bundles TypeScript into one module in the Espruino language subset (see the spec's ESPRUINO.md):
 // esbuild, ESM output at ES2020 with `supported` overrides so that syntax Espruino lacks either fails
-// the build or is lowered, then the final `export {…}` is rewritten into `module.exports = {…}`.
+// the build or is lowered; private functions folded into dispatchers (espruino-dispatch.mjs), then
+// minified; parameters moved into locals read from `arguments`; the final `export {…}` rewritten into
+// `module.exports = {…}`. The rewrites only lower the RAM the module takes on Espruino.
 import { parse } from 'acorn';
 import { build, transform } from 'esbuild';
-import { foldModuleFunctions, foldPrivateMethods } from './espruino-dispatch.mjs';
+import { applyEdits, eachChild, foldModuleFunctions, foldPrivateMethods, within } from './espruino-dispatch.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -64,24 +66,8 @@ export function toModuleExports(code) {
   return `${body}module.exports = { ${pairs.join(', ')} };\n`;
 }
 
-/** Calls `fn(child, parent)` for each AST node directly below `n`. */
-function eachChild(n, fn) {
-  for (const k of Object.keys(n)) {
-    const v = n[k];
-    if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === 'string' && fn(c, n));
-    else if (v && typeof v.type === 'string') fn(v, n);
-  }
-}
-
-/** Whether `pred` holds for `n` or any node below it. */
-function anyNode(n, pred) {
-  if (pred(n)) return true;
-  let found = false;
-  eachChild(n, (c) => {
-    found = found || anyNode(c, pred);
-  });
-  return found;
-}
+/** Whether `pred` holds for any node below `n`. */
+const anyNode = (n, pred) => within(n, pred, false).length > 0;
 
 const isFunction = (n) => n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression';
 
@@ -125,10 +111,7 @@ export function paramsToArguments(code) {
     eachChild(n, (c, p) => walk(c, p, reads));
   };
   walk(ast, undefined, false);
-  edits.sort((a, b) => b.start - a.start);
-  let out = code;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
+  return applyEdits(code, edits);
 }
 
 /**

@@ -31,7 +31,7 @@ import { parse } from 'acorn';
 import { analyze } from 'eslint-scope';
 
 /** Calls `fn(child, parent)` for each AST node directly below `n`. */
-function eachChild(n, fn) {
+export function eachChild(n, fn) {
   for (const k of Object.keys(n)) {
     const v = n[k];
     if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === 'string' && fn(c, n));
@@ -56,7 +56,7 @@ function parseWithParents(code) {
 }
 
 /** Nodes below `n` that belong to `n`'s own function body (nested non-arrow functions excluded when `ownOnly`). */
-function within(n, pred, ownOnly) {
+export function within(n, pred, ownOnly) {
   const found = [];
   const walk = (x) => {
     if (pred(x)) found.push(x);
@@ -94,7 +94,7 @@ function freshNames(code) {
 }
 
 /** Applies non-overlapping `{start, end, text}` edits. */
-function applyEdits(code, edits) {
+export function applyEdits(code, edits) {
   edits.sort((a, b) => b.start - a.start || b.end - a.end);
   let out = code;
   for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);

@@ -31,7 +31,8 @@ const arrow = (a, b) => a - b;
 function variadic(a) { return arguments.length + a; }
 function missing(a, b) { return b === undefined ? 'no b' : b; }
 function capture(k) { return [1, 2].map((i) => i * k); }
-module.exports = { add: add, Box: Box, outer: outer, counter: counter, arrow: arrow, variadic: variadic, missing: missing, capture: capture };
+function counts() { var n = arguments.length; function twice(y) { return y * 2; } return twice(n); }
+module.exports = { counts: counts, add: add, Box: Box, outer: outer, counter: counter, arrow: arrow, variadic: variadic, missing: missing, capture: capture };
 `;
 
 describe('paramsToArguments (Espruino stores each parameter name as a variable of its function)', () => {
@@ -53,6 +54,8 @@ describe('paramsToArguments (Espruino stores each parameter name as a variable o
     // it instead of its own: so only the inner function is rewritten.
     expect(out).toContain('function outer(x)');
     expect(out).toContain('function inner() {var y=arguments[0];');
+    // Nor inside a function that reads `arguments` itself: the nested one would find the outer's.
+    expect(out).toContain('function twice(y)');
   });
 
   it('the rewritten code computes what the original does', () => {
@@ -71,6 +74,7 @@ describe('paramsToArguments (Espruino stores each parameter name as a variable o
       expect(m.variadic(1, 2, 3)).toBe(4);
       expect(m.missing(1)).toBe('no b');
       expect(m.capture(3)).toEqual([3, 6]);
+      expect(m.counts(1, 2, 3)).toBe(6);
     }
   });
 });
