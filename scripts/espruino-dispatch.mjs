@@ -17,8 +17,8 @@
 // A function is folded only when the rewrite is provably invisible:
 // - every reference is a direct call (never a value passed on, stored, exported, or `new`ed);
 // - it reads neither `arguments` nor `super`/`new.target`, is neither async nor a generator, has plain
-//   named parameters and declares no function in its own body (a hoisted declaration would be created
-//   on every call of the dispatcher);
+//   named parameters and holds no class (see `foldable`). A function declared in its body is fine:
+//   Espruino hoists nothing and creates it when the statement runs, which only its own case does;
 // - module functions do not use `this`; methods are private (their names were mangled from a trailing
 //   `_`, so no code outside the bundle knows them), the class neither extends nor is extended, and the
 //   name is either defined by this one class only (then every `x.name(…)` call is a call of it) or
@@ -76,7 +76,6 @@ function foldable(fn, allowThis) {
   const body = fn.body;
   if (within(body, (x) => x.type === 'Identifier' && x.name === 'arguments', false).length) return false;
   if (within(body, (x) => x.type === 'Super' || x.type === 'MetaProperty', false).length) return false;
-  if (within(body, (x) => x.type === 'FunctionDeclaration', true).length) return false;
   // Espruino caches `arguments` in the scope of the call that read it, where every function nested in
   // the dispatcher would find it instead of its own: no class (whose methods may be folded too) inside.
   if (within(body, (x) => x.type === 'ClassExpression' || x.type === 'ClassDeclaration', false).length) return false;
@@ -110,30 +109,27 @@ function callEdits(call, calleeNode, target, k) {
 }
 
 /**
- * Groups candidates into dispatchers, smallest first: each group's bodies together stay within
- * `maxSize` characters, and no name declared in one member's scope is read as a free name by another
- * (in a dispatcher they share one function scope). Groups of one are dropped: nothing to gain.
+ * Groups candidates into dispatchers, first fit by decreasing size: each group's bodies together stay
+ * within `maxSize` characters, and no name declared in one member's scope is read as a free name by
+ * another (in a dispatcher they share one function scope). Groups of one are dropped: nothing to gain.
+ * Each group's members are returned smallest first.
  * @param cands `{ fn, size }[]`; @param scopeOf maps a function node to its eslint-scope scope.
  */
 function groupCandidates(cands, scopeOf, maxSize) {
   const groups = [];
-  let group = [];
-  let size = 0;
-  for (const c of [...cands].sort((a, b) => a.size - b.size)) {
-    const d = new Set(scopeOf(c.fn).variables.map((v) => v.name).filter((n) => n !== 'arguments'));
-    const f = new Set(scopeOf(c.fn).through.map((r) => r.identifier.name));
-    if (size + c.size > maxSize) {
-      groups.push(group);
-      group = [];
-      size = 0;
-    }
-    const clash = group.some((p) => [...p.declared].some((n) => f.has(n)) || [...d].some((n) => p.free.has(n)));
-    if (clash) continue;
-    group.push({ ...c, declared: d, free: f });
-    size += c.size;
+  for (const c of [...cands].sort((a, b) => b.size - a.size)) {
+    if (c.size > maxSize) continue;
+    const declared = new Set(scopeOf(c.fn).variables.map((v) => v.name).filter((n) => n !== 'arguments'));
+    const free = new Set(scopeOf(c.fn).through.map((r) => r.identifier.name));
+    const fits = (g) =>
+      g.size + c.size <= maxSize &&
+      !g.members.some((p) => [...p.declared].some((n) => free.has(n)) || [...declared].some((n) => p.free.has(n)));
+    let g = groups.find(fits);
+    if (!g) groups.push((g = { size: 0, members: [] }));
+    g.members.push({ ...c, declared, free });
+    g.size += c.size;
   }
-  groups.push(group);
-  return groups.filter((g) => g.length > 1);
+  return groups.filter((g) => g.members.length > 1).map((g) => g.members.reverse());
 }
 
 /** The dispatcher's body: `var A = arguments; switch (A[0]) { case 0: {…} return; … }`. */

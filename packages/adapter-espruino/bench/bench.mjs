@@ -109,9 +109,10 @@ prov.start().then(function () {
     return run(dir, `require('boot');`)[0];
   };
   store('provision', code.toString('latin1'));
-  const fast = speed();
   const puck = measure("{ button: { pin: 'B' }, led: { pin: 'L' } }");
   const esp32 = measure("{ button: { pin: 'B' }, led: { pin: 'L' }, wifi: true }");
+  // Last: its state changes write a record, and a device rebooted mid-provisioning arms a timer at start.
+  const fast = speed();
   const [core0] = existsSync(core)
     ? (() => {
         const c = readFileSync(core, 'latin1');

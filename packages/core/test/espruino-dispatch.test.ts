@@ -27,9 +27,10 @@ function passedOn(v) { return v * 2; }
 function variadic() { return arguments.length; }
 function usesThis() { return this; }
 function nests(v) { function inner(w) { return w + 1; } return inner(v); }
+function nestsToo(v) { function inner(w) { return w * 3; } return inner(v); }
 function holdsClass(v) { class K { get() { return v; } } return new K().get(); }
 function counter(start) { var n = start; return function () { n++; return n; }; }
-function api(v) { return [describe(v), sum([v, 20, -3]), [1, 2].map(passedOn), variadic(1, 2), nests(v), holdsClass(v), counter(v)()]; }
+function api(v) { return [describe(v), sum([v, 20, -3]), [1, 2].map(passedOn), variadic(1, 2), nests(v), nestsToo(v), holdsClass(v), counter(v)()]; }
 export { api, passedOn };
 `;
 
@@ -42,8 +43,13 @@ describe('foldModuleFunctions', () => {
     expect(out).toMatch(/\$\d+\(\d+,v\)/);
   });
 
-  it('leaves exported functions, values passed on, and bodies reading arguments, this, nested declarations or classes', () => {
-    for (const name of ['api', 'passedOn', 'variadic', 'usesThis', 'nests', 'holdsClass']) expect(out).toContain(`function ${name}(`);
+  it('leaves exported functions, values passed on, and bodies reading arguments or this, or holding a class', () => {
+    for (const name of ['api', 'passedOn', 'variadic', 'usesThis', 'holdsClass']) expect(out).toContain(`function ${name}(`);
+  });
+
+  it('folds a function that declares functions of its own; they are created only when its case runs', () => {
+    expect(out).not.toContain('function nests(');
+    expect(out).toContain('function inner(w)');
   });
 
   it('the folded module computes what the original does', () => {
