@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFlash, ensureBundle, ESPRUINO_BIN, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
+import { ESPRUINO_FAKES } from './espruino-fakes';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const ROOT = join(PKG, '..', '..');
@@ -17,121 +18,12 @@ const FAKES_MODULE = 'provfakes';
 const MEMORY_BUDGET = 820; // variables (blocks), module + one running instance with its ports; measures 743
 
 /**
- * Fake ports and a device, in the Espruino subset (var, function, no destructuring/spread/async),
- * uploaded as a Storage module like the bundle (a script holding them would not fit a Puck.js pool).
- * Wi-Fi: a join answers after joinMs; a failure retries after retryMs, like a supplicant.
+ * The fakes as a Storage module, uploaded like the bundle (a script holding them would not fit a
+ * Puck.js pool).
  */
-const FAKES = `
-var F = (function () {
-  function ms() { return Math.round(getTime() * 1000); }
-  function storage() {
-    var rec, jr;
-    var s = {
-      writes: 0,
-      load: function () { return rec === undefined ? undefined : JSON.parse(rec); },
-      save: function (r) { rec = JSON.stringify(r); s.writes++; },
-      wipe: function () { rec = undefined; s.writes++; },
-      loadJournal: function () { return jr === undefined ? undefined : JSON.parse(jr); },
-      saveJournal: function (j) { jr = JSON.stringify(j); s.writes++; },
-      compact: function () {},
-      raw: function () { return rec; },
-      rawJournal: function () { return jr; }
-    };
-    return s;
-  }
-  function wifi(networks, joinMs, retryMs) {
-    var listeners = [], applied, stored, timer;
-    function emit(e) { var ls = listeners.slice(); for (var i = 0; i < ls.length; i++) ls[i](e); }
-    function cancel() { if (timer !== undefined) { clearTimeout(timer); timer = undefined; } }
-    function join() {
-      var c = applied || stored;
-      if (!c) return;
-      emit({ type: 'connecting' });
-      timer = setTimeout(function () {
-        timer = undefined;
-        var known = networks[c.ssid] !== undefined;
-        if (known && networks[c.ssid] === (c.passphrase || '')) { emit({ type: 'connected', ip: '192.168.4.2' }); return; }
-        emit({ type: 'disconnected', reason: known ? 'auth-error' : 'ap-not-found', raw: known ? '202' : '201' });
-        timer = setTimeout(join, retryMs);
-      }, joinMs);
-    }
-    return {
-      subscribe: function (l) {
-        listeners.push(l);
-        if (stored && !applied && timer === undefined) join();
-        return function () { listeners = listeners.filter(function (x) { return x !== l; }); };
-      },
-      connect: function (c, o) { cancel(); applied = { ssid: c.ssid, passphrase: c.passphrase }; if (o && o.persist) stored = applied; join(); },
-      persist: function () { if (applied) stored = applied; },
-      disconnect: function () { cancel(); applied = undefined; },
-      hasStoredCredentials: function () { return stored !== undefined; },
-      forget: function () { stored = undefined; cancel(); applied = undefined; },
-      stored: function () { return stored === undefined ? null : stored.ssid; }
-    };
-  }
-  function button() {
-    var level = false, listeners = [];
-    function edge(p) {
-      if (level === p) return;
-      level = p;
-      var ls = listeners.slice();
-      for (var i = 0; i < ls.length; i++) ls[i]({ pressed: p, at: ms() });
-    }
-    return {
-      read: function () { return level; },
-      watch: function (l) { listeners.push(l); return function () { listeners = listeners.filter(function (x) { return x !== l; }); }; },
-      press: function () { edge(true); },
-      release: function () { edge(false); }
-    };
-  }
-  function led() {
-    var l = { lit: false, set: function (on) { l.lit = on; } };
-    return l;
-  }
-  function system() {
-    var s = { reboots: [], reboot: function () { s.reboots.push(ms()); } };
-    return s;
-  }
-  function device(P, config, networks, joinMs, retryMs) {
-    var d = { storage: storage(), wifi: wifi(networks, joinMs, retryMs), button: button(), led: led(), system: system(), events: [], prov: undefined, bootedAt: 0 };
-    d.boot = function () {
-      if (d.prov) { d.prov.stop(); d.wifi.disconnect(); }
-      d.bootedAt = ms();
-      d.prov = P.createProvisioner({ storage: d.storage, wifi: d.wifi, button: d.button, led: d.led, system: d.system }, config);
-      var prov = d.prov;
-      prov.on('state', function (s) { d.events.push('state ' + s.cur + '/' + s.max); });
-      prov.on('reset', function (r) { d.events.push('reset ' + r.cause + ' @' + (ms() - d.bootedAt)); });
-      prov.on('wifi', function (w) { d.events.push('wifi ' + w.state + (w.reason ? ' ' + w.reason : '')); });
-      prov.on('button', function (b) { d.events.push('button ' + b.type); });
-      prov.on('error', function (e) { d.events.push('error ' + e.message); });
-      prov.on('warning', function (w) { d.events.push('warning ' + w.message); });
-      return prov.start();
-    };
-    d.summary = function () {
-      return {
-        cur: d.prov.getCurState(),
-        max: d.prov.getMaxState(),
-        provisioned: d.prov.isProvisioned(),
-        wifiConfigured: d.prov.isWifiConfigured(),
-        resetting: d.prov.isResetting(),
-        record: d.storage.raw() === undefined ? null : JSON.parse(d.storage.raw()),
-        journal: d.storage.rawJournal() === undefined ? null : JSON.parse(d.storage.rawJournal()),
-        storedSsid: d.wifi.stored(),
-        reboots: d.system.reboots.map(function (t) { return t - d.bootedAt; }),
-        ledLit: d.led.lit,
-        events: d.events
-      };
-    };
-    return d;
-  }
-  function ports(networks, joinMs, retryMs) {
-    return { storage: storage(), wifi: wifi(networks, joinMs, retryMs), button: button(), led: led(), system: system() };
-  }
-  return { device: device, ports: ports };
-})();
+const FAKES = `var F = ${ESPRUINO_FAKES};
 exports.device = F.device;
-exports.ports = F.ports;
-`;
+exports.ports = F.ports;`;
 
 /** Every scenario script: report uncaught errors as lines the test fails on, and never hang. */
 function script(body: string): string {
