@@ -1,3 +1,4 @@
+// Power-cut safety of saves: a writer killed with SIGKILL at random points never leaves a torn or older record.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileStorage } from '../src/storage';
 import { tempDir } from './helpers';
 
-// Power-cut safety of saves: a writer killed with SIGKILL at random points never leaves a torn or older record.
 // A child process saves records (and journals) in a loop and reports each save that resolved; it is
 // killed with SIGKILL at a random moment. The record on disk must then be the last acknowledged one or
 // the one being written: never torn, never older.
