@@ -134,6 +134,26 @@ if (scriptedUnavailable) {
       }
     });
 
+    it('persist() reports a configuration file it cannot find or make private, without the passphrase; the network is saved', async () => {
+      const peer = await startScriptedWpa([HOME]);
+      try {
+        const lost = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false });
+        await lost.connect({ ssid: HOME.ssid, passphrase: HOME.psk }, { persist: false });
+        await expect(lost.persist()).rejects.toMatchObject({ code: 'wifi-failed', message: expect.stringMatching(/saved the network, but its configuration file could not be found.*configFile/) });
+        expect(peer.commands).toContain('SAVE_CONFIG');
+        await lost.close();
+        // procfs refuses chmod: a real EPERM on a 0444 file.
+        const stuck = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false, configFile: '/proc/self/status' });
+        await stuck.connect({ ssid: HOME.ssid, passphrase: HOME.psk }, { persist: false });
+        const err = await Promise.resolve(stuck.persist()).then(() => undefined, (e: Error) => e);
+        expect(err?.message).toMatch(/\/proc\/self\/status is mode 0444 \(readable by others\) and chmod 0600 failed: EPERM/);
+        expect(err?.message).not.toContain(HOME.psk);
+        await stuck.close();
+      } finally {
+        await peer.cleanup();
+      }
+    });
+
     it('a pending network left by a previous run is removed at start; close() DETACHes the monitor', async () => {
       const peer = await startScriptedWpa([HOME]);
       try {

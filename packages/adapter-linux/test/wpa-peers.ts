@@ -105,7 +105,8 @@ export async function startWpaPeer(opts: { driver: 'none' | 'wired'; eapUsers?: 
   const startSupplicant = async () => {
     // debug: -dd -K logs every control command with its key material, so a secret sent would show.
     const debug = opts.debug ? ['-dd', '-K', '-t'] : [];
-    supplicant = startIn(nsSta, 'wpa_supplicant', [...debug, '-D', opts.driver, '-i', ifSta, '-c', configFile], path.join(t.dir, 'wpa.log'));
+    // Under the usual umask 022, as a system service runs it: SAVE_CONFIG then writes a 0644 file.
+    supplicant = startIn(nsSta, 'sh', ['-c', 'umask 022 && exec wpa_supplicant "$@"', 'wpa_supplicant', ...debug, '-D', opts.driver, '-i', ifSta, '-c', configFile], path.join(t.dir, 'wpa.log'));
     children.push(supplicant);
     await waitUntil(() => existsSync(path.join(ctrlDir, ifSta)), 10000, 'wpa_supplicant to start');
   };

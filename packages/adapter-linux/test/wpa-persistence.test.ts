@@ -121,6 +121,22 @@ if (unavailable) {
       return problems;
     }
 
+    it('wpa_supplicant itself saves a 0644 file with printable values quoted (what the adapter repairs)', async () => {
+      const raw = await openWpaSocket(path.join(peer.ctrlDir, peer.ifname), { clock: nodeClock });
+      try {
+        const id = (await raw.request('ADD_NETWORK')).trim();
+        expect((await raw.request(`SET_NETWORK ${id} ssid ${Buffer.from('a"#b').toString('hex')}`)).trim()).toBe('OK');
+        expect((await raw.request(`SET_NETWORK ${id} key_mgmt NONE`)).trim()).toBe('OK');
+        expect((await raw.request('SAVE_CONFIG')).trim()).toBe('OK');
+        expect((await fs.stat(peer.configFile)).mode & 0o777).toBe(0o644);
+        expect(await fs.readFile(peer.configFile, 'utf8')).toContain('\tssid="a"#b"\n');
+        expect((await raw.request(`REMOVE_NETWORK ${id}`)).trim()).toBe('OK');
+        expect((await raw.request('SAVE_CONFIG')).trim()).toBe('OK');
+      } finally {
+        await raw.close();
+      }
+    });
+
     it('passphrases that broke the file: " then #, backslashes, spaces, quotes, comment-like text', async () => {
       const cases: [string, string][] = [
         ['HomeNet', 'ab"#cdefgh'],
