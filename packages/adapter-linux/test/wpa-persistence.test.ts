@@ -51,7 +51,7 @@ function processesHolding(secrets: string[]): string[] {
 // The lines a saved network of the adapter may consist of: nothing else, so no plaintext anywhere.
 const ALLOWED_LINE = /^(network=\{|\}|\tssid=("[\x20-\x7e]*"|[0-9a-f]+)|\tpsk=[0-9a-f]{64}|\tscan_ssid=1|\tkey_mgmt=WPA-PSK|\tid_str="provision"|\tmesh_fwding=1|\tdisabled=[01])$/;
 
-describe('wpa_supplicant config helpers', () => {
+describe('wpa_supplicant command lines and saved values', () => {
   it('reads -c and -i from wpa_supplicant command lines, attached or separate, per -N block', () => {
     expect(parseWpaArgs(['-B', '-c/etc/wpa_supplicant/wpa_supplicant.conf', '-iwlan0', '-Dnl80211,wext'])).toEqual([{ configFile: '/etc/wpa_supplicant/wpa_supplicant.conf', ifname: 'wlan0' }]);
     expect(parseWpaArgs(['-dd', '-K', '-D', 'none', '-i', 'pvs1', '-c', 'rel.conf', '-N', '-i', 'wlan1', '-C', '/run/x'])).toEqual([
