@@ -5,11 +5,12 @@
 #   network-manager                   the real nmcli that checks what the adapter wrote
 #   gpiod                             libgpiod tools for the gpio-sim test (runs only where gpio-sim exists)
 #   util-linux                        unshare
+#   strace                            the storage test that sees each save's fsync/rename order
 #   python3, make, g++                build unix-dgram's native addon
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(wpasupplicant hostapd iproute2 python3-dbusmock dbus network-manager gpiod util-linux python3 make g++)
+packages=(wpasupplicant hostapd iproute2 python3-dbusmock dbus network-manager gpiod util-linux strace python3 make g++)
 
 missing=()
 for p in "${packages[@]}"; do
