@@ -193,6 +193,8 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
   function stop(): Promise<void> {
     if (stopping) return stopping;
     running = false;
+    // Keys go at once, before the transports have finished closing.
+    pc.close();
     if (stopTimer !== undefined) clock.clearTimeout(stopTimer);
     for (const off of offs) off();
     pending = undefined;
@@ -203,7 +205,6 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
           .catch((e: unknown) => log('warn', `stopping ${t.name} failed: ${describeError(e)}`)),
       ),
     ).then(() => {
-      pc.endSession();
       log('info', 'protocomm stopped');
       resolveStopped();
     });

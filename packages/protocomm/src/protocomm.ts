@@ -89,6 +89,10 @@ export interface Protocomm {
   setVersionEntry(label: string, entry: VersionEntry): void;
   /** Destroy the current security session's keys (the next request needs a new handshake). */
   endSession(): void;
+  /** Destroy the session and refuse every further request (closed connections). */
+  close(): void;
+  /** True after {@link Protocomm.close}. */
+  readonly closed: boolean;
   /** The log sink (transports log through it too). */
   readonly log: LogSink;
 }
@@ -160,12 +164,15 @@ export function createProtocomm(options: ProtocommOptions = {}): Protocomm {
   const fail = (endpoint: string, e: unknown): Reply => {
     const f = e as RequestFailure;
     if (f && f.wrongProof && limiter.fail()) log('warn', `too many wrong proofs: refusing handshakes for ${Math.round(limiter.blockedFor() / 1000)} s`);
-    const reason = `${endpoint}: ${describeError(e)}`;
+    const msg = describeError(e);
+    const reason = msg.startsWith(endpoint) ? msg : `${endpoint}: ${msg}`;
     log('warn', `request failed, closing the connection: ${reason}`);
     return { kind: 'close', reason };
   };
 
+  let closed = false;
   const handle = async (endpoint: string, sessionId: string, body: Uint8Array): Promise<Reply> => {
+    if (closed) return { kind: 'close', reason: 'protocomm is closed' };
     if (body.length > MAX_BODY) return fail(endpoint, requestFailure(`body of ${body.length} bytes exceeds ${MAX_BODY}`));
     if (endpoint !== 'proto-ver' && endpoint !== 'prov-session' && !endpoints[endpoint]) return { kind: 'not-found' };
     if (!current || current.id !== sessionId) {
@@ -210,6 +217,13 @@ export function createProtocomm(options: ProtocommOptions = {}): Protocomm {
   return {
     security,
     log,
+    get closed() {
+      return closed;
+    },
+    close() {
+      closed = true;
+      endSession();
+    },
     handleRequest(endpoint, sessionId, body) {
       const run = queue.then(() => handle(endpoint, String(sessionId), body));
       queue = run.catch(() => undefined);

@@ -1,5 +1,6 @@
 // Our client against our device over HTTP, through a real provisioner with the simulated Wi-Fi (R11.1–R11.3).
 import { request } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProtocommClient, type ProtocommClient } from '../src/client';
 import { CAFE, HOME, PASSWORD, POP, startRig, USER, type Rig } from './rig';
@@ -147,6 +148,30 @@ describe('HTTP: client and device', () => {
     await expect(a.status()).rejects.toThrow(/closed the connection/);
     await a.handshake();
     expect((await a.status()).state).toBe('disconnected');
+  });
+
+  it('ApplyConfig: the reply is flushed before the Wi-Fi port is told to connect, every time (50 runs, the radio cut at connect)', async () => {
+    for (let run = 0; run < 50; run++) {
+      const r = await startRig({ security: 1 });
+      const sockets: Socket[] = [];
+      r.http!.server!.on('connection', (s: Socket) => sockets.push(s));
+      const inner = r.dev.wifi.connect.bind(r.dev.wifi);
+      let pendingAtConnect = -1;
+      r.dev.wifi.connect = (creds, o) => {
+        // What the SoftAP's channel change does to the link: every socket dies at once.
+        pendingAtConnect = sockets.reduce((n, s) => n + s.writableLength, 0);
+        for (const s of sockets) s.destroy();
+        return inner(creds, o);
+      };
+      const c = createProtocommClient({ url: r.url, security: 1, pop: POP });
+      await c.handshake();
+      await c.setConfig(HOME);
+      await c.applyConfig();
+      expect(pendingAtConnect).toBe(0);
+      expect(r.dev.wifi.calls.connect).toBe(1);
+      await c.close();
+      await r.close();
+    }
   });
 
   it('HTTP framing: 404, 405, missing or oversized Content-Length, Set-Cookie without attributes', async () => {

@@ -62,7 +62,7 @@ export function recording(inner: ProtocommTransport, exchanges: Exchange[]): Pro
       return inner.name;
     },
     start(pc: Protocomm) {
-      const wrapped: Protocomm = Object.assign({}, pc, {
+      const wrapped: Protocomm = Object.assign(Object.create(pc) as Protocomm, {
         async handleRequest(endpoint: string, sessionId: string, body: Uint8Array) {
           if (!sessions.has(sessionId)) sessions.set(sessionId, sessions.size + 1);
           const r = await pc.handleRequest(endpoint, sessionId, body);
