@@ -1,7 +1,7 @@
 // attachProtocomm(): the provisioner's session behind the protocomm endpoints (R11.1–R11.3). A thin mapping, no second state machine.
 import { describeError } from './describe';
 import { defaultClock, validateCredentials, type Clock, type Provisioner, type WifiCredentials } from '@provision/core';
-import { WifiAuthMode } from './gen/wifi_constants_pb';
+import type { AuthModeName } from './auth-mode';
 import { configEndpoint, type StationStatus } from './endpoints/config';
 import { ctrlEndpoint } from './endpoints/ctrl';
 import { scanEndpoint, type ScanEndpointOptions, type ScanFunction } from './endpoints/scan';
@@ -69,7 +69,7 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
   if (options.versions) for (const label of Object.keys(options.versions)) pc.setVersionEntry(label, options.versions[label]!);
 
   // What GetStatus needs beyond the session's own state: this attempt's SSID, failure reason and address.
-  let attempt: { ssid: string; auth: WifiAuthMode } | undefined;
+  let attempt: { ssid: string; auth: AuthModeName } | undefined;
   let outcome: StationStatus | undefined;
   let remaining: number | undefined;
   let ip = '';
@@ -93,7 +93,7 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
     }),
     provisioner.on('cred-success', (e) => {
       const seen = scanned[e.ssid];
-      outcome = { state: 'connected', ip, ssid: e.ssid, auth: attempt ? attempt.auth : WifiAuthMode.Open };
+      outcome = { state: 'connected', ip, ssid: e.ssid, auth: attempt ? attempt.auth : 'Open' };
       if (seen && seen.channel) outcome.channel = seen.channel;
       if (seen && seen.bssid) outcome.bssid = seen.bssid;
       if (options.stopAfterSuccess !== false) stopLater(options.graceMs ?? 30_000);
@@ -129,7 +129,7 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
         if (!canAccept()) throw new Error(`credentials refused: the session is ${provisioner.getSessionState()}`);
         pending = undefined;
         const seen = scanned[creds.ssid];
-        attempt = { ssid: creds.ssid, auth: seen ? (seen.secure ? WifiAuthMode.WPA2_PSK : WifiAuthMode.Open) : creds.passphrase ? WifiAuthMode.WPA2_PSK : WifiAuthMode.Open };
+        attempt = { ssid: creds.ssid, auth: (seen ? seen.secure : !!creds.passphrase) ? 'WPA2_PSK' : 'Open' };
         // Runs once the ApplyConfig reply has been flushed: the reply leaves before the radio moves.
         return () => {
           if (provisioner.getSessionState() === 'fail') provisioner.resetOnFailure();

@@ -17,6 +17,7 @@ import { createSec1Client } from './security/sec1';
 import { createSec2Client } from './security/sec2';
 import type { SecurityClient, SecurityVersion } from './security/scheme';
 import { utf8 } from './bytes';
+import type { AuthModeName } from './auth-mode';
 
 /** Options for {@link createProtocommClient}: a URL or a stream, and the security to use. */
 export interface ProtocommClientOptions {
@@ -45,12 +46,12 @@ export interface ScanEntry {
   channel: number;
   rssi: number;
   bssid?: string;
-  auth: keyof typeof WifiAuthMode;
+  auth: AuthModeName;
 }
 
 /** What GetStatus said. */
 export type DeviceStatus =
-  | { state: 'connected'; ip: string; ssid: string; bssid?: string; channel: number; auth: keyof typeof WifiAuthMode }
+  | { state: 'connected'; ip: string; ssid: string; bssid?: string; channel: number; auth: AuthModeName }
   | { state: 'connecting'; attemptsRemaining?: number }
   | { state: 'failed'; reason: 'auth-error' | 'ap-not-found' }
   | { state: 'disconnected' };
@@ -184,7 +185,7 @@ export function createProtocommClient(options: ProtocommClientOptions): Protocom
         const r = await scanCall({ msg: WiFiScanMsgType.TypeCmdScanResult, payload: { case: 'cmdScanResult', value: create(CmdScanResultSchema, { startIndex: start, count: Math.min(page, count - start) }) } });
         if (r.payload.case !== 'respScanResult') throw provisionError('transport', 'prov-scan: malformed ScanResult reply');
         for (const e of r.payload.value.entries) {
-          const x: ScanEntry = { ssid: new TextDecoder().decode(e.ssid), channel: e.channel, rssi: e.rssi, auth: (WifiAuthMode[e.auth] as keyof typeof WifiAuthMode) || 'Open' };
+          const x: ScanEntry = { ssid: new TextDecoder().decode(e.ssid), channel: e.channel, rssi: e.rssi, auth: (WifiAuthMode[e.auth] as AuthModeName) || 'Open' };
           if (e.bssid.length === 6) x.bssid = bssidFromBytes(e.bssid);
           out.push(x);
         }
@@ -211,7 +212,7 @@ export function createProtocommClient(options: ProtocommClientOptions): Protocom
       checked('GetStatus', g.status);
       if (g.staState === WifiStationState.Connected && g.state.case === 'connected') {
         const c = g.state.value;
-        const d: DeviceStatus = { state: 'connected', ip: c.ip4Addr, ssid: new TextDecoder().decode(c.ssid), channel: c.channel, auth: (WifiAuthMode[c.authMode] as keyof typeof WifiAuthMode) || 'Open' };
+        const d: DeviceStatus = { state: 'connected', ip: c.ip4Addr, ssid: new TextDecoder().decode(c.ssid), channel: c.channel, auth: (WifiAuthMode[c.authMode] as AuthModeName) || 'Open' };
         if (c.bssid.length === 6) d.bssid = bssidFromBytes(c.bssid);
         return d;
       }

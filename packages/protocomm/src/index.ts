@@ -19,3 +19,4 @@ export type { SecurityVersion } from './security/scheme';
 export type { RequestFailure } from './failure';
 export type { StationStatus } from './endpoints/config';
 export type { ScanFunction, ScanRequest, ScanEndpointOptions } from './endpoints/scan';
+export type { AuthModeName } from './auth-mode';

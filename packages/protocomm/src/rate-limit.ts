@@ -1,7 +1,7 @@
 // Wrong proofs are rate-limited (R11.4): at most 5 failed handshakes a minute, then a 60 s pause.
 import type { Clock } from '@provision/core';
 
-/** Limits for {@link HandshakeLimiter}. */
+/** Limits of the wrong-proof rate limit. */
 export interface RateLimitOptions {
   /** Failed handshakes allowed within `windowMs` (default 5). */
   maxFailures?: number;

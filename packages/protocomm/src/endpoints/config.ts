@@ -12,6 +12,7 @@ import {
 } from '../gen/wifi_config_pb';
 import { WifiAttemptFailedSchema, WifiAuthMode, WifiConnectedStateSchema, WifiConnectFailedReason, WifiStationState } from '../gen/wifi_constants_pb';
 import { requestFailure } from '../failure';
+import type { AuthModeName } from '../auth-mode';
 import type { EndpointHandler } from '../protocomm';
 import { bssidFromBytes, bssidToBytes } from './bssid';
 
@@ -22,7 +23,7 @@ export type StationStatus =
   /** Joining; `attemptsRemaining` after a failed try with retries left (`attempt_failed`). */
   | { state: 'connecting'; attemptsRemaining?: number }
   /** Joined with an address. */
-  | { state: 'connected'; ip: string; ssid: string; bssid?: string; channel?: number; auth?: WifiAuthMode }
+  | { state: 'connected'; ip: string; ssid: string; bssid?: string; channel?: number; auth?: AuthModeName }
   /** This attempt failed for this reason (R8.5). */
   | { state: 'failed'; reason: 'auth-error' | 'ap-not-found' };
 
@@ -49,7 +50,7 @@ export function statusMessage(s: StationStatus): RespGetStatus {
   const r = create(RespGetStatusSchema, { status: Status.Success });
   if (s.state === 'connected') {
     r.staState = WifiStationState.Connected;
-    const c = create(WifiConnectedStateSchema, { ip4Addr: s.ip, ssid: new TextEncoder().encode(s.ssid), channel: s.channel || 0, authMode: s.auth ?? WifiAuthMode.Open });
+    const c = create(WifiConnectedStateSchema, { ip4Addr: s.ip, ssid: new TextEncoder().encode(s.ssid), channel: s.channel || 0, authMode: WifiAuthMode[s.auth ?? 'Open'] });
     if (s.bssid) c.bssid = bssidToBytes(s.bssid);
     r.state = { case: 'connected', value: c };
   } else if (s.state === 'failed') {

@@ -26,7 +26,7 @@ export interface ScanRequest {
 /** A scan function: typically the Wi-Fi port's `scan()`. */
 export type ScanFunction = (request: ScanRequest) => ScanResult[] | Promise<ScanResult[]>;
 
-/** Options for {@link scanEndpoint}. */
+/** Options of the prov-scan endpoint. */
 export interface ScanEndpointOptions {
   /** Most results kept, strongest first (IDF's default: 16). */
   maxResults?: number;
