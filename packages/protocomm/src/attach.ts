@@ -110,9 +110,10 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
     return { state: 'disconnected' };
   };
 
+  // The first credentials to arrive win (R11.3): while they are tried, others are refused.
   const canAccept = (): boolean => {
     const s = provisioner.getSessionState();
-    return s === 'started' || s === 'cred-recv' || s === 'fail';
+    return s === 'started' || s === 'fail';
   };
 
   pc.addEndpoint(

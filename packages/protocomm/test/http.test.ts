@@ -174,6 +174,20 @@ describe('HTTP: client and device', () => {
     }
   });
 
+  it('R11.3 the first credentials win: while they are tried, a second client sees Connecting and its SetConfig is refused', async () => {
+    const r = await rig({ joinMs: 2000 });
+    const a = client(r);
+    await a.handshake();
+    await a.setConfig(HOME);
+    await a.applyConfig();
+    const b = client(r);
+    await b.handshake();
+    expect(await b.status()).toEqual({ state: 'connecting' });
+    await expect(b.setConfig({ ssid: 'Cafe', passphrase: '' })).rejects.toThrow(/InternalError/);
+    r.dev.clock.advance(2000);
+    expect(await b.status()).toMatchObject({ state: 'connected', ssid: HOME.ssid });
+  });
+
   it('HTTP framing: 404, 405, missing or oversized Content-Length, Set-Cookie without attributes', async () => {
     const r = await rig();
     const raw = (method: string, path: string, headers: Record<string, string | number>, body?: Buffer) =>
