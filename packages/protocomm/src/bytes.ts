@@ -1,4 +1,4 @@
-// Byte helpers shared by the security schemes: concatenation, XOR, hex, wiping.
+// Byte utilities shared by the security schemes: concatenation, XOR, hex, wiping.
 import { timingSafeEqual } from 'node:crypto';
 
 /** Concatenate byte arrays. */

@@ -1,5 +1,5 @@
 // The console transport: line protocol unit checks, and our client against our device over a real PTY (socat + serialport).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,8 @@ import { createProtocommClient } from '../src/client';
 import { HOME, PASSWORD, POP, startRig, USER, type Rig } from './rig';
 
 const hasSocat = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
+// A driver that runs esp_prov's console transport against a serial device (esp_prov itself talks to its own terminal).
+const ESP_PROV_CONSOLE = process.env.ESP_PROV_CONSOLE;
 
 function open(path: string): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
@@ -105,6 +107,34 @@ if (!hasSocat) {
       expect(rig.dev.system.reboots).toEqual([]);
       await c.close();
     });
+
+    it.skipIf(!ESP_PROV_CONSOLE)(
+      `the real esp_prov over the console (sec0 and sec1 fit IDF's 256-byte lines)${ESP_PROV_CONSOLE ? '' : ' (skipped: ESP_PROV_CONSOLE is not set)'}`,
+      async () => {
+        for (const security of [0, 1] as const) {
+          const pair = await createPtyPair();
+          cleanup.push(() => pair.close());
+          const devicePort = await open(pair.device);
+          cleanup.push(() => closePort(devicePort));
+          const rig = await startRig({ security, transports: [consoleTransport(devicePort)] });
+          cleanup.push(() => rig.close());
+          const env: Record<string, string> = { ESP_PROV_PASSPHRASE: HOME.passphrase, ESP_PROV_POLL_SECONDS: '0', ESP_PROV_EXIT_ON_FAIL: '1' };
+          if (security === 1) env.ESP_PROV_POP = POP;
+          const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
+            const child = spawn(ESP_PROV_CONSOLE!, ['--device', pair.host, '--timeout', '5', '--', '--sec_ver', String(security), '--ssid', HOME.ssid], { env: Object.assign({}, process.env, env) });
+            let text = '';
+            child.stdout.on('data', (d) => (text += d));
+            child.stderr.on('data', (d) => (text += d));
+            child.stdin.end();
+            child.on('close', (code) => resolve({ code, text }));
+          });
+          expect(out.code, out.text).toBe(0);
+          expect(out.text).toContain('Provisioning was successful');
+          expect(rig.dev.wifi.stored()).toEqual({ ssid: HOME.ssid, passphrase: HOME.passphrase });
+        }
+      },
+      60_000,
+    );
 
     it('sec2 over 256-byte lines is refused (the Cmd0 line is dropped): the client times out', async () => {
       const { rig, host } = await ptyRig(2);

@@ -9,7 +9,7 @@ import type { Protocomm } from '../src/protocomm';
 import { HOME, PASSWORD, POP, startRig, USER, type Rig } from './rig';
 import { deviceFor, type Transcript } from './transcript';
 import { readFileSync } from 'node:fs';
-import { unhex } from './helpers';
+import { unhex } from './fixtures';
 import { consoleTransport } from '../src/console';
 import { PassThrough } from 'node:stream';
 

@@ -7,7 +7,7 @@ import { createSec1Client, createSec1Server } from '../src/security/sec1';
 import { createSec2Client, createSec2Server } from '../src/security/sec2';
 import { createSrpVerifier } from '../src/srp';
 import { createProtocomm } from '../src/protocomm';
-import { seeded } from './helpers';
+import { seeded } from './fixtures';
 
 const te = new TextEncoder();
 

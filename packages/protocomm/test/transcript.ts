@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Protocomm } from '../src/protocomm';
 import type { ProtocommTransport } from '../src/transport';
 import { createSrpVerifier } from '../src/srp';
-import { seeded, unhex } from './helpers';
+import { seeded, unhex } from './fixtures';
 import { startRig, POP, USER, PASSWORD, type Rig } from './rig';
 import type { SecurityVersion } from '../src/security/scheme';
 
@@ -23,7 +23,7 @@ export interface DeviceSetup {
   pop?: string;
   allowNoPop?: boolean;
   resetOnFailure?: boolean;
-  /** Seed of the device's deterministic randomness (test/helpers seeded()). */
+  /** Seed of the device's deterministic randomness (test/fixtures seeded()). */
   randomSeed: number;
 }
 

@@ -7,7 +7,7 @@ import type { ClientTransport } from '../src/client-transport';
 import type { Protocomm } from '../src/protocomm';
 import { deviceFor, espProvRandom, type Exchange, type Transcript } from './transcript';
 import { HOME } from './rig';
-import { unhex } from './helpers';
+import { unhex } from './fixtures';
 
 const dir = new URL('./transcripts/', import.meta.url);
 const transcripts: Transcript[] = readdirSync(dir)

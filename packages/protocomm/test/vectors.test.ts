@@ -11,7 +11,7 @@ import { configEndpoint, statusMessage, type StationStatus } from '../src/endpoi
 import { scanEndpoint } from '../src/endpoints/scan';
 import { ctrlEndpoint } from '../src/endpoints/ctrl';
 import { createSrpVerifier } from '../src/srp';
-import { hex, scripted, unhex } from './helpers';
+import { hex, scripted, unhex } from './fixtures';
 
 const kat = JSON.parse(readFileSync(new URL('./vectors/esp-prov-kat.json', import.meta.url), 'utf8'));
 const P: Record<string, string> = kat.plain;

@@ -1,4 +1,4 @@
-// Shared test helpers: deterministic randomness and hex.
+// Shared test utilities: deterministic randomness and hex.
 
 /** A random source that hands out the given byte strings in order, then fails loudly. */
 export function scripted(...chunks: (Uint8Array | string)[]): (n: number) => Uint8Array {
