@@ -61,6 +61,8 @@ export interface ProtocommOptions {
   rateLimit?: RateLimitOptions;
   /** Log sink; default: warnings to `console.warn`, nothing else. */
   log?: LogSink;
+  /** An endpoint handler that takes longer fails (the connection is closed), ms (default 30 000). */
+  handlerTimeoutMs?: number;
 }
 
 /** Application entries of the `proto-ver` answer, listed before `prov`. */
@@ -135,7 +137,24 @@ export function createProtocomm(options: ProtocommOptions = {}): Protocomm {
   }
   if (security === 0) log('warn', 'security 0: no encryption and no authentication; anyone in range can read and set the credentials (insecure, opt-in)');
   if (security === 1 && !pop) log('warn', 'security 1 without a proof of possession: anyone in range can provision this device (insecure)');
-  const limiter = new HandshakeLimiter(options.clock || defaultClock, options.rateLimit);
+  const clock = options.clock || defaultClock;
+  const handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
+  const limiter = new HandshakeLimiter(clock, options.rateLimit);
+  // Requests are handled one at a time, so a handler that never answers must not stall every client.
+  const bounded = <T>(p: Promise<T>, endpoint: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = clock.setTimeout(() => reject(requestFailure(`${endpoint}: the handler did not answer within ${handlerTimeoutMs} ms`)), handlerTimeoutMs);
+      p.then(
+        (v) => {
+          clock.clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clock.clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
   const endpoints: { [name: string]: EndpointHandler } = Object.create(null);
   const appVersions: { [label: string]: VersionEntry } = Object.create(null);
   let current: { id: string; server: SecurityServer } | undefined;
@@ -199,7 +218,8 @@ export function createProtocomm(options: ProtocommOptions = {}): Protocomm {
     }
     try {
       const plain = server.decrypt(body);
-      const r = await endpoints[endpoint]!(plain, { sessionId });
+      const handler = endpoints[endpoint]!;
+      const r = await bounded(Promise.resolve().then(() => handler(plain, { sessionId })), endpoint);
       const out = r instanceof Uint8Array ? { body: r } : r;
       if (!(out.body instanceof Uint8Array) || out.body.length > MAX_BODY) throw requestFailure(`the handler's reply is not 0..${MAX_BODY} bytes`);
       // The session may have been replaced while the handler ran: never encrypt with a dead key.

@@ -62,6 +62,23 @@ describe('security sessions', () => {
   });
 });
 
+describe('the core', () => {
+  it('a handler that never answers fails after handlerTimeoutMs on the injected clock, and the next request is served', async () => {
+    const clock = new SimulatedClock();
+    const pc = createProtocomm({ security: 0, clock, handlerTimeoutMs: 500, log: () => undefined });
+    pc.addEndpoint('stuck', () => new Promise(() => undefined));
+    pc.addEndpoint('echo', (b) => b);
+    const hs = await pc.handleRequest('prov-session', '1', new Uint8Array([0x52, 0x03, 0xa2, 0x01, 0x00]));
+    expect(hs.kind).toBe('reply');
+    const stuck = pc.handleRequest('stuck', '1', new Uint8Array([1]));
+    const next = pc.handleRequest('proto-ver', '1', new Uint8Array([1]));
+    await new Promise((r) => setTimeout(r, 0));
+    clock.advance(500);
+    expect(await stuck).toMatchObject({ kind: 'close', reason: expect.stringMatching(/did not answer within 500 ms/) });
+    expect((await next).kind).toBe('reply');
+  });
+});
+
 describe('R11.4 wrong-proof rate limit', () => {
   it('property: never more than 5 accepted wrong proofs in any minute; a 60 s pause after the 5th', () => {
     fc.assert(
