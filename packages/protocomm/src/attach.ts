@@ -74,7 +74,8 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
   let remaining: number | undefined;
   let ip = '';
   let pending: WifiCredentials | undefined;
-  const scanned: { [ssid: string]: { channel?: number; bssid?: string; secure: boolean } } = Object.create(null);
+  // The last scan only (bounded): what GetStatus reports of the joined network's channel and BSSID.
+  let scanned: { [ssid: string]: { channel?: number; bssid?: string; secure: boolean } } = Object.create(null);
 
   const offs = [
     provisioner.on('cred-recv', (e) => {
@@ -150,7 +151,9 @@ export async function attachProtocomm(provisioner: Provisioner, options: AttachO
       'prov-scan',
       scanEndpoint(async (req) => {
         const list = await scan(req);
-        for (const r of list) scanned[r.ssid] = { channel: r.channel, bssid: r.bssid, secure: r.secure };
+        const next: typeof scanned = Object.create(null);
+        for (const r of Array.isArray(list) ? list.slice(0, 64) : []) if (r && typeof r.ssid === 'string') next[r.ssid] = { channel: r.channel, bssid: r.bssid, secure: !!r.secure };
+        scanned = next;
         return list;
       }, Object.assign({}, options.scanOptions, { clock })),
     );
