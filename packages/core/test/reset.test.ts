@@ -22,7 +22,7 @@ describe('§7 factory reset', () => {
     expect(dev.prov.isResetting()).toBe(false);
   });
 
-  it('R7.2 runs in order: stop timers, wipe, forget credentials, journal, compact, reset event, reboot after the delay', async () => {
+  it('R7.2 runs in order: stop timers, journal (before anything is wiped), wipe, forget credentials, compact, reset event, reboot after the delay', async () => {
     const clock = new SimulatedClock();
     const order: string[] = [];
     const mem = createMemoryStorage();
@@ -46,7 +46,7 @@ describe('§7 factory reset', () => {
     void prov.factoryReset('app');
     expect(clock.pending()).toBe(1); // only the reboot timer is left
     clock.advance(100);
-    expect(order).toEqual(['wipe', 'forget', 'journal', 'compact', 'reset-event', 'reboot@100']);
+    expect(order).toEqual(['journal', 'wipe', 'forget', 'compact', 'reset-event', 'reboot@100']);
     expect(mem.load()).toBeUndefined();
     expect(mem.loadJournal()).toEqual({ resets: [{ cause: 'app', at: clock.epoch }], buttonLatched: false });
   });
@@ -98,10 +98,12 @@ describe('§7 factory reset', () => {
     dev.clock.advance(100);
     const errors = payloads<{ code: string; message: string }>(log, 'error');
     expect(errors.map((e) => e.message)).toEqual([
-      expect.stringContaining('wiping storage failed: EROFS'),
-      expect.stringContaining('injected saveJournal failure'),
-      expect.stringContaining('injected compact failure'),
+      'factory reset: writing the reset journal failed: injected saveJournal failure',
+      'factory reset: wiping storage failed: EROFS: read-only file system',
+      'factory reset: compacting storage failed: injected compact failure',
     ]);
+    // The journal that failed before the wipe was written again after it (a full disk has room now).
+    expect(dev.storage.loadJournal()!.resets.map((r) => r.cause)).toEqual(['app']);
     expect(names(log, ['reset'])).toEqual(['reset']);
     expect(dev.system.reboots).toHaveLength(1);
   });
@@ -139,7 +141,9 @@ describe('§7 factory reset', () => {
     await prov.start();
     prov.setCurState(2);
     const done = prov.factoryReset('app');
-    for (let i = 0; i < 10; i++) await Promise.resolve();
+    // Let the asynchronous steps settle until only the reboot timer is left.
+    for (let i = 0; i < 100; i++) await Promise.resolve();
+    expect(clock.pending()).toBe(1); // the reboot timer; each step's time limit was cleared
     clock.advance(100);
     await done;
     expect(system.reboots).toHaveLength(1);
