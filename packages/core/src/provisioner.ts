@@ -83,8 +83,8 @@ export interface Provisioner {
   /**
    * Load the record and the journal, ask the Wi-Fi port whether credentials are stored (R3.7, R3.8),
    * emit the first `state`, check the boot button, arm timers, then subscribe to Wi-Fi events (R3.6).
-   * Wi-Fi is subscribed only after the boot-button check (10 ms of sampling in boot-hold mode), so a
-   * join answered during sampling cannot race a boot-hold reset.
+   * Wi-Fi is subscribed only after the boot-button check (10 samples 1 ms apart in boot-hold mode:
+   * 9 ms after `start()`), so a join answered during sampling cannot race a boot-hold reset.
    *
    * Resolves once the device runs — or, when the boot-hold check starts a factory reset, once that
    * reset is under way ({@link Provisioner.isResetting} is true; the reboot follows `rebootDelayMs`
