@@ -245,13 +245,11 @@ class ProvisionerImpl implements Provisioner {
       const storage = this.ports_.storage;
       const wifi = this.ports_.wifi;
       const warn = (message: string, cause?: unknown): void => {
-        const w: WarningEvent = { message: cause === undefined ? message : `${message}: ${describeError(cause)}` };
-        if (cause !== undefined) w.cause = cause;
-        this.emit_('warning', w);
+        this.emit_('warning', { message: cause === undefined ? message : `${message}: ${describeError(cause)}`, cause: cause });
       };
       const unknown = (what: string, cause: unknown): void => {
         this.unknown_ = true;
-        warn(`provisioning record ${what}; its state is unknown, so nothing is saved and nothing resets the device until Wi-Fi connects or the app sets a state (nothing was reset)`, cause);
+        warn(`provisioning record ${what}; state unknown: nothing is saved or reset until Wi-Fi connects or the app sets a state (nothing was reset)`, cause);
       };
       const buttonChecked = (resetRequested: boolean): void => {
         // A boot-hold reset: start() is done once it is under way; the reboot follows by itself.
@@ -287,9 +285,7 @@ class ProvisionerImpl implements Provisioner {
         if (isNewerRecord(rec)) {
           this.unknown_ = true;
           this.newer_ = true;
-          warn(
-            `provisioning record was written by a newer version (v${rec.v}); it is kept as it is: this version runs without saving its state and never resets the device by itself (only the button or factoryReset() wipes it)`,
-          );
+          warn(`provisioning record is from a newer version (v${rec.v}): kept as it is; running without saving and without automatic resets`);
           return;
         }
         try {
@@ -306,7 +302,7 @@ class ProvisionerImpl implements Provisioner {
         if (this.unknown_) {
           if (stored) this.wifiConfigured_ = true;
         } else if (!stored) {
-          warn(`provisioning record says Wi-Fi is configured (max ${this.max_}) but no Wi-Fi credentials are stored; rewound to state 0 so the device can be provisioned again`);
+          warn(`provisioning record says Wi-Fi is configured but no credentials are stored: rewound to state 0 (max was ${this.max_})`);
           this.max_ = 0;
           this.wifiConfigured_ = false;
           this.dirty_ = true;
@@ -318,7 +314,7 @@ class ProvisionerImpl implements Provisioner {
         return after(
           () => wifi.hasStoredCredentials(),
           adoptCredentials,
-          (e) => this.fail_('asking the Wi-Fi port for stored credentials failed (boot consistency not checked)', e, 'wifi-failed'),
+          (e) => this.fail_('hasStoredCredentials() failed', e, 'wifi-failed'),
         );
       };
       const loadJournal = (): MaybePromise<void> =>
@@ -550,14 +546,17 @@ class ProvisionerImpl implements Provisioner {
       if (!isThenable(r)) return r;
       return new Promise<unknown>((resolve, reject) => {
         let open = true;
-        let timer: TimerHandle;
-        const end = (fn: (v: unknown) => void, v: unknown): void => {
-          if (!open) return;
+        const timer = clock.setTimeout(() => {
+          if (open) reject(provisionError('timeout', `no answer within ${ms} ms (resetStepTimeoutMs)`));
           open = false;
-          clock.clearTimeout(timer);
-          fn(v);
+        }, ms);
+        const end = (fn: (v: unknown) => void, v: unknown): void => {
+          if (open) {
+            clock.clearTimeout(timer);
+            fn(v);
+          }
+          open = false;
         };
-        timer = clock.setTimeout(() => end(reject, provisionError('timeout', `no answer within ${ms} ms (resetStepTimeoutMs)`)), ms);
         r.then(
           (v) => end(resolve, v),
           (e) => end(reject, e),
@@ -587,13 +586,13 @@ class ProvisionerImpl implements Provisioner {
       () => (storage.compact ? storage.compact() : undefined),
       () => this.emit_('reset', { cause: c }),
     ];
-    const names = ['writing the reset journal', 'wiping storage', 'forgetting Wi-Fi credentials', 'writing the reset journal again', 'compacting storage', 'reset listener'];
+    const names = ['writing the reset journal', 'wiping storage', 'forgetting Wi-Fi credentials', 'writing the reset journal again', 'compacting storage'];
     const afterWrites = (): void => {
       const r = sequence(
         steps,
         (e, i) => {
           if (i === 0) journalFailed = true;
-          this.fail_(`factory reset: ${names[i]} failed`, e, i === 2 ? 'wifi-failed' : i < 5 ? 'storage-failed' : undefined);
+          this.fail_(`factory reset: ${names[i]} failed`, e, i === 2 ? 'wifi-failed' : 'storage-failed');
         },
         bounded,
       );

@@ -137,9 +137,9 @@ async function scenario(cause: ResetCause, holdMs: number, cutAt: number): Promi
     watch();
     await dev.start();
     // R3.8: started, the device is never "Wi-Fi configured" without credentials.
-    if (dev.prov.isWifiConfigured() && !dev.wifi.hasStoredCredentials()) violations.push(`boot ${boots + 1}: wifiConfigured without stored credentials`);
+    if (dev.prov.isWifiConfigured() && dev.wifi.stored() === undefined) violations.push(`boot ${boots + 1}: wifiConfigured without stored credentials`);
     const rec = dev.storage.rawRecord();
-    if (rec !== undefined && JSON.parse(rec).wifiConfigured && !dev.wifi.hasStoredCredentials()) violations.push(`boot ${boots + 1}: the record says wifiConfigured, no credentials stored`);
+    if (rec !== undefined && JSON.parse(rec).wifiConfigured && dev.wifi.stored() === undefined) violations.push(`boot ${boots + 1}: the record says wifiConfigured, no credentials stored`);
     dev.clock.advance(DEBOUNCE + Math.max(holdMs, 0) + REBOOT_DELAY + 10);
     const mine = resets.slice(before);
     // R5.5: a latched journal means the held button cannot reset again.
@@ -159,7 +159,7 @@ async function scenario(cause: ResetCause, holdMs: number, cutAt: number): Promi
   expect(dev.storage.loadJournal()!.buttonLatched).toBe(false);
   return {
     ops,
-    round: { boots: boots + 1, resets: resets.slice(), journal, credentialsSurvived: dev.wifi.hasStoredCredentials() },
+    round: { boots: boots + 1, resets: resets.slice(), journal, credentialsSurvived: dev.wifi.stored() !== undefined },
   };
 }
 

@@ -104,7 +104,7 @@ describe('provision-sim --script', () => {
     const p = scriptFile('corrupt.sim', 'expect max 0\nexpect last-reset none\nwifi connect HomeNet "correct horse battery"\nwait 2s\nexpect max 2\n');
     const r = runCli(cli, ['--state', state, '--script', p]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/warning: provisioning record could not be read; its state is unknown.*\(nothing was reset\): .*is not valid JSON/);
+    expect(r.stdout).toMatch(/warning: provisioning record could not be read; state unknown.*\(nothing was reset\): .*is not valid JSON/);
     expect(JSON.parse(readFileSync(state, 'utf8')).record).toEqual({ v: 1, max: 2, wifiConfigured: true });
   });
 });
