@@ -29,7 +29,7 @@ export function isNewerRecord(r: unknown): boolean {
 
 /**
  * Check a loaded record (R3.6, R10.1). Returns a clean copy of a record of this version. A record of a
- * newer version ({@link isNewerRecord}) is returned as it is: its other fields may mean something this
+ * newer version (`v` an integer above RECORD_VERSION) is returned as it is: its other fields may mean something this
  * release does not know, and the core must see its `v` to keep it (R3.7). A storage port may call this
  * in `load()` without breaking that rule.
  * @throws {@link ProvisionError} `storage-failed` saying what is wrong (never the stored values).
