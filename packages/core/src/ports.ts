@@ -244,7 +244,10 @@ export interface WifiPort {
  * The system: reboot, and uptime when the clock cannot tell it.
  *
  * - `reboot()` restarts the device (or the service). The core calls it exactly once per factory reset,
- *   after `rebootDelayMs`; it may never return.
+ *   after `rebootDelayMs`; it may never return. A returned Promise still pending after
+ *   `resetStepTimeoutMs` is reported as an `error` (code `timeout`) and the reset counts as done; a
+ *   rejection is reported too. Either way the device is wiped: an adapter whose reboot can fail should
+ *   retry it or end the process itself, so that a supervisor restarts it on the wiped state.
  * - `uptimeMs()` is optional: milliseconds since boot, used for `button.inhibitAfterMs` (R5.4). Without
  *   it the core uses the clock's `now()`.
  */

@@ -108,7 +108,10 @@ export interface Provisioner {
   isProvisioned(): boolean;
   /** True once the device has connected with an IP at least once (R8.1). */
   isWifiConfigured(): boolean;
-  /** Wipe, journal, reboot (R7). Resolves once the reboot was requested. */
+  /**
+   * Journal, wipe, forget, reboot (R7.2). Resolves once the reboot was requested (or, when the system
+   * port did not answer within `resetStepTimeoutMs`, given up on with an `error` event, R7.3).
+   */
   factoryReset(cause?: ResetCause): Promise<void>;
   /** True from a factory reset until the reboot. */
   isResetting(): boolean;
