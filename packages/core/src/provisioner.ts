@@ -716,10 +716,10 @@ class ProvisionerImpl implements Provisioner {
       if (!wifi) throw provisionError('invalid-state', 'configureSta() needs a Wi-Fi port');
       if (this.resetting_) throw provisionError('invalid-state', 'configureSta() refused: a factory reset is in progress');
       let c = validateCredentials(creds);
-      // New credentials from the app set the state to 1 (R8.4): that proves it (R3.7).
-      this.known_();
       const s = this.session_;
       if (s && s.isActive_()) c = s.receive_(c, validateCredentials);
+      // New credentials from the app set the state to 1 (R8.4): that proves it (R3.7).
+      this.known_();
       const persistNow = this.config.session.persist === 'before-connect';
       this.badCount_ = 0;
       this.lastReason_ = undefined;

@@ -184,7 +184,7 @@ describe('R7.2/R5.5/R3.8: a power cut at every write of a factory reset, the but
           expect(round.journal.buttonLatched).toBe(true);
           if (round.credentialsSurvived) survived++;
         }
-        rounds.push(`${cause} (hold ${holdMs} ms): ${total + 1} rounds (${total} writes + no cut), credentials survived a cut ${survived}×`);
+        rounds.push(`${cause} (hold ${holdMs} ms): ${total + 1} rounds (${total} writes + no cut), credentials still stored at the end (a reset cut short before forget; release and hold again) ${survived}×`);
       });
     }
   }
