@@ -22,6 +22,11 @@ runPortConformance(
           await fs.mkdir(stateDir, { recursive: true });
           await fs.writeFile(port.recordFile, raw);
         },
+        // A read that fails with an I/O error (EISDIR), as a broken medium's would.
+        makeUnreadable: async () => {
+          await fs.rm(port.recordFile, { force: true });
+          await fs.mkdir(port.recordFile, { recursive: true });
+        },
         writeUserConfig: async () => {
           await fs.mkdir(path.dirname(userConfig), { recursive: true });
           await fs.writeFile(userConfig, '{"app":true}');
