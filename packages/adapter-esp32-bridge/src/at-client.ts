@@ -4,6 +4,7 @@ import { defaultClock } from '@provision/core';
 import type { Clock, TimerHandle } from '@provision/core';
 import { atError } from './errors';
 import type { AtError, AtFailureReason } from './errors';
+import { splitAtArgs } from './escape';
 
 /** A serial link to the module: a stream, or a function that opens one (enables reconnection). */
 export type AtTransport = Duplex | (() => Duplex | Promise<Duplex>);
@@ -23,6 +24,29 @@ export interface AtClientOptions {
   /** Delay before re-opening a closed port when the transport is a function (default 1000). */
   reconnectDelayMs?: number;
 }
+
+/**
+ * The largest `+SYSMFG` value, in bytes, the client reads as a length-prefixed binary value: 4000, the
+ * NVS limit for a string value (ESP-IDF) and far above anything this package stores (the record is
+ * under 100 bytes). A read announcing more is framed as an ordinary text line instead, so one flipped
+ * digit in the length field cannot make the client swallow everything that follows.
+ */
+export const SYSMFG_MAX_VALUE_BYTES = 4000;
+
+/**
+ * Bounds on what the client holds. Every buffer is capped so that a noisy or hostile line costs at
+ * most this much memory, whatever it sends.
+ */
+export const AT_LIMITS = {
+  /** Longest line without CR/LF; longer input is dropped as garbage. */
+  lineBytes: 8192,
+  /** Most detail bytes one response may carry before it is failed as garbled. */
+  responseBytes: 65536,
+  /** Most detail lines one response may carry before it is failed as garbled. */
+  responseLines: 1024,
+  /** Most commands waiting behind the one in flight; more are refused with reason `busy`. */
+  queuedCommands: 256,
+} as const;
 
 /** Per-command options of {@link AtClient.send}. */
 export interface SendOptions {
@@ -72,6 +96,12 @@ interface Entry {
   /** For a sync probe: the command that waits behind it. */
   parent?: Entry;
   sawMarker?: boolean;
+  /** For `AT+SYSMFG=1,<ns>,<key>`: the one value line whose length field frames a binary read. */
+  value?: { namespace: string; key: string };
+  /** Detail bytes received so far (bounded by `AT_LIMITS.responseBytes`). */
+  bytes: number;
+  /** Why the response is garbled, for the error message. */
+  garbledWhy?: string;
 }
 
 const FINAL_OK = ['OK', 'SEND OK', 'SET OK'];
@@ -79,8 +109,30 @@ const FINAL_ERROR = ['ERROR', 'SEND FAIL', 'FAIL'];
 const UNSOLICITED_EXACT = ['ready', 'WIFI CONNECTED', 'WIFI GOT IP', 'WIFI DISCONNECT', 'WIFI GOT IPv6 LL', 'WIFI GOT IPv6 GL'];
 const SYNC_COMMAND = 'AT+SYSSTORE?';
 const SYNC_MARKER = '+SYSSTORE:';
-const MAX_LINE = 8192;
-const SYSMFG_HEADER = /^\+SYSMFG:"(?:[^"\\]|\\.)*","(?:[^"\\]|\\.)*",\d+,(\d+),/;
+const MAX_LINE = AT_LIMITS.lineBytes;
+// Namespace, key, type and length of a value line. Names are at most 15 characters (NVS), the type one
+// digit and the length at most 10 digits: anything longer is not a value header.
+const SYSMFG_HEADER = /^\+SYSMFG:"((?:[^"\\]|\\.){1,15})","((?:[^"\\]|\\.){1,15})",(\d),(\d{1,10}),/;
+const SYSMFG_HEADER_MAX = 64;
+
+/** The namespace and key a `AT+SYSMFG=1,<ns>,<key>[,<offset>,<length>]` read asks for, if it is one. */
+function valueReadOf(command: string): { namespace: string; key: string } | undefined {
+  if (!command.startsWith('AT+SYSMFG=1,')) return undefined;
+  let args: Array<string | undefined>;
+  try {
+    args = splitAtArgs(command.slice('AT+SYSMFG='.length));
+  } catch {
+    return undefined;
+  }
+  const ns = args[1];
+  const key = args[2];
+  return ns !== undefined && key !== undefined ? { namespace: ns, key } : undefined;
+}
+
+/** Undo the module's quoting of a name in a response line. */
+function unquoteName(raw: string): string {
+  return raw.replace(/\\(.)/g, '$1');
+}
 
 /** The command as shown in errors: its name, with any arguments elided (they may hold a passphrase). */
 function labelOf(command: string): string {
@@ -162,6 +214,14 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   }
 
   /**
+   * Bytes received but not yet framed into a line (diagnostics). Never more than a line
+   * (`AT_LIMITS.lineBytes`) or one binary value with its header (`SYSMFG_MAX_VALUE_BYTES` + 64).
+   */
+  get bufferedBytes(): number {
+    return this.buf.length;
+  }
+
+  /**
    * Attach the port (opening it when the transport is a function) and switch echo off. Resolves once
    * the module answered `ATE0`; rejects with an {@link AtError} when it does not.
    */
@@ -232,10 +292,20 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         phase: 'final',
         busy: 0,
         garbled: false,
+        bytes: 0,
       };
       if (!this.stream) {
         const why = this.closedByUser || typeof this.transport !== 'function' ? 'port is closed' : 'port is closed; reconnecting';
         reject(atError({ reason: 'closed', command: entry.label, lines: [] }, `${entry.label} not sent: ${why}`));
+        return;
+      }
+      if (this.queue.length >= AT_LIMITS.queuedCommands) {
+        reject(
+          atError(
+            { reason: 'busy', command: entry.label, lines: [] },
+            `${entry.label} not sent: ${this.queue.length} commands are already waiting (at most ${AT_LIMITS.queuedCommands})`,
+          ),
+        );
         return;
       }
       this.queue.push(entry);
@@ -333,8 +403,13 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   private start(entry: Entry): void {
     this.current = entry;
     entry.lines = [];
+    entry.bytes = 0;
     entry.garbled = false;
+    entry.garbledWhy = undefined;
+    entry.sawMarker = false;
     entry.phase = entry.data ? 'prompt' : 'final';
+    // Only the command in flight may frame a binary value, and only once.
+    entry.value = entry.kind === 'normal' && !entry.data ? valueReadOf(entry.command) : undefined;
     this.write(entry.command + '\r\n');
     this.arm(entry.timeoutMs);
   }
@@ -356,6 +431,13 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     if (!e) return;
     this.current = undefined;
     this.needsSync = true;
+    // Whatever is half-received belongs to the command that just failed (a value whose length field
+    // was wrong, a line cut short): drop it, so the answer to the re-sync starts from a clean line.
+    if (this.buf.length > 0) {
+      const stale = this.buf;
+      this.buf = new Uint8Array(0);
+      this.emit('garbage', stale);
+    }
     const what = e.phase === 'ready' ? 'did not print ready' : e.phase === 'prompt' ? 'sent no > prompt' : 'got no answer';
     const ms = e.phase === 'ready' ? this.opts.readyTimeoutMs : e.timeoutMs;
     if (e.kind === 'sync' && e.parent) {
@@ -414,18 +496,9 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         continue;
       }
 
-      if (b[0] === 0x2b /* + */ && b.length >= 8) {
-        const head = Buffer.from(b.subarray(0, Math.min(b.length, 300))).toString('latin1');
-        const m = head.startsWith('+SYSMFG:') ? SYSMFG_HEADER.exec(head) : null;
-        if (m) {
-          const total = m[0].length + Number(m[1]);
-          if (b.length < total) return;
-          const lineBytes = b.subarray(0, total);
-          this.buf = b.subarray(total);
-          this.onLine(lineBytes, new TextDecoder().decode(lineBytes), true);
-          continue;
-        }
-      }
+      const framed = cur && cur.value && cur.phase === 'final' && b[0] === 0x2b /* + */ ? this.frameValue(cur, b) : 'line';
+      if (framed === 'wait') return;
+      if (framed === 'taken') continue;
 
       let nl = -1;
       for (let i = 0; i < b.length; i++) {
@@ -447,8 +520,49 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     }
   }
 
+  /**
+   * Frame the value line of the `AT+SYSMFG` read in flight by its length field, so a binary value may
+   * hold CR/LF. The length is trusted only when the header names the key asked for, is at most
+   * {@link SYSMFG_MAX_VALUE_BYTES}, and the value is followed by CR or LF as ESP-AT prints it; anything
+   * else is read as an ordinary line (and a wrong length marks the response garbled).
+   */
+  private frameValue(cur: Entry, b: Uint8Array): 'wait' | 'taken' | 'line' {
+    const want = cur.value!;
+    const headBytes = b.subarray(0, Math.min(b.length, SYSMFG_HEADER_MAX));
+    const head = Buffer.from(headBytes).toString('latin1');
+    const prefix = '+SYSMFG:';
+    if (!head.startsWith(prefix.slice(0, Math.min(head.length, prefix.length)))) return 'line';
+    const m = SYSMFG_HEADER.exec(head);
+    if (!m) {
+      // Not yet a whole header: wait for more, unless a line ends first or the header cannot fit.
+      const ended = headBytes.includes(0x0a) || headBytes.includes(0x0d);
+      return ended || head.length >= SYSMFG_HEADER_MAX ? 'line' : 'wait';
+    }
+    if (unquoteName(m[1]!) !== want.namespace || unquoteName(m[2]!) !== want.key) return 'line';
+    const length = Number(m[4]);
+    if (length > SYSMFG_MAX_VALUE_BYTES) return 'line';
+    const total = m[0].length + length;
+    if (b.length < total + 1) return 'wait';
+    const after = b[total]!;
+    if (after !== 0x0d && after !== 0x0a) {
+      cur.value = undefined;
+      this.markGarbled(cur, `the +SYSMFG length field (${length}) does not match the value that followed`);
+      return 'line';
+    }
+    cur.value = undefined;
+    const lineBytes = b.subarray(0, total);
+    this.buf = b.subarray(total);
+    this.onLine(lineBytes, new TextDecoder().decode(lineBytes), true);
+    return 'taken';
+  }
+
+  private markGarbled(cur: Entry, why: string): void {
+    cur.garbled = true;
+    if (cur.garbledWhy === undefined) cur.garbledWhy = why;
+  }
+
   private onGarbage(bytes: Uint8Array): void {
-    if (this.current) this.current.garbled = true;
+    if (this.current) this.markGarbled(this.current, 'bytes that are not a valid AT line arrived');
     this.emit('garbage', bytes);
   }
 
@@ -516,7 +630,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       }
       if (cur.phase === 'ready') return;
       if (cur.garbled) {
-        this.finish(cur, { ok: false, reason: 'garbled', message: `${cur.label} answered with garbled bytes; response discarded` });
+        const why = cur.garbledWhy ?? 'bytes that are not a valid AT line arrived';
+        this.finish(cur, { ok: false, reason: 'garbled', message: `${cur.label} answered with garbled bytes (${why}); response discarded` });
       } else {
         this.finish(cur, { ok: true, result: line });
       }
@@ -542,6 +657,12 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       }
       if (cur.kind === 'sync' && line.startsWith(SYNC_MARKER)) cur.sawMarker = true;
     }
+    cur.bytes += bytes.length;
+    if (cur.bytes > AT_LIMITS.responseBytes || cur.lines.length >= AT_LIMITS.responseLines) {
+      // A module (or a line) that never stops talking: keep the bound, fail the command at its result.
+      this.markGarbled(cur, `the response exceeded ${AT_LIMITS.responseLines} lines or ${AT_LIMITS.responseBytes} bytes`);
+      return;
+    }
     cur.lines.push(line);
   }
 
@@ -562,6 +683,7 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       phase: 'final',
       busy: 0,
       garbled: false,
+      bytes: 0,
     };
     if (parent) entry.parent = parent;
     return entry;

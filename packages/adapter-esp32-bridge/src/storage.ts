@@ -46,6 +46,12 @@ function parse(what: string, text: string): unknown {
  * does atomically (R10.2). The manufacturing partition is not touched by `AT+RESTORE`, so the journal
  * survives a module factory restore too.
  *
+ * Reads go over a UART without a checksum, so `load()` and `loadJournal()` read each key until two
+ * reads agree ({@link ModuleNvs.readVerified}, at most 4 reads). `undefined` means two reads found no
+ * record; a record that could not be read reliably — every read timed out, came back garbled, or the
+ * reads disagreed — is thrown as `storage-failed` ("unknown, not absent"), never returned as a fresh
+ * device (R3.7).
+ *
  * Apps that keep state on the host instead pass their own `StoragePort` (e.g. the Linux adapter's).
  *
  * @example
@@ -66,9 +72,11 @@ export function createModuleStorage(client: AtClient, options: ModuleStorageOpti
 
   async function readKey(key: string, what: string): Promise<string | undefined> {
     try {
-      return await nvs.read(key);
+      // Two agreeing reads: one dropped or garbled UART line must not turn a stored record into
+      // "none" (a fresh device) or into a different record.
+      return await nvs.readVerified(key);
     } catch (e) {
-      throw failed(`reading the ${what}`, e);
+      throw failed(`reading the ${what} (it is unknown, not absent)`, e);
     }
   }
 
@@ -91,14 +99,21 @@ export function createModuleStorage(client: AtClient, options: ModuleStorageOpti
       await writeKey(RECORD_KEY, 'provisioning record', JSON.stringify({ v: r.v, max: r.max, wifiConfigured: r.wifiConfigured }));
     },
     async wipe(): Promise<void> {
+      const keys = [RECORD_KEY, ...userKeys];
       try {
-        const present = await nvs.keys();
-        for (const k of [RECORD_KEY, ...userKeys]) {
-          if (present.includes(k)) await nvs.erase(k);
-        }
+        // Erase each key whether or not a listing shows it: a listing line lost on the UART must not
+        // leave the record behind after a factory reset. Erasing a missing key is not an error.
+        for (const k of keys) await nvs.erase(k);
       } catch (e) {
         throw failed('wiping the provisioning record', e);
       }
+      let left: string[];
+      try {
+        left = (await nvs.keys()).filter((k) => keys.includes(k));
+      } catch (e) {
+        throw failed('checking the wipe of the provisioning record', e);
+      }
+      if (left.length > 0) throw failed('wiping the provisioning record', new Error(`still present after erase: ${left.join(', ')}`));
     },
     async loadJournal(): Promise<ResetJournal | undefined> {
       const text = await readKey(JOURNAL_KEY, 'reset journal');

@@ -78,7 +78,9 @@ type Status = 'idle' | 'joining' | 'connected' | 'waiting';
  *   others → `other`, `raw` = the code) and the adapter retries after `retryDelayMs` until
  *   `disconnect()`, `forget()` or another `connect()`. A lost link (`WIFI DISCONNECT`) is reported as
  *   `other` and the module reconnects by itself (`WIFI GOT IP` → `connected`).
- * - `hasStoredCredentials()` reads a marker the adapter keeps in the module's NVS (the SSID only).
+ * - `hasStoredCredentials()` reads a marker the adapter keeps in the module's NVS (the SSID only),
+ *   until two reads agree; when the module cannot be asked it rejects with `wifi-failed` instead of
+ *   answering `false` (unknown is not "none").
  * - `forget()` disconnects, switches auto-connect off and erases the marker. The firmware cannot erase
  *   the stored station configuration by itself short of `AT+RESTORE`; use the system port's
  *   `restoreFactory()` to scrub it from the module's flash.
@@ -286,7 +288,15 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
     },
 
     async hasStoredCredentials(): Promise<boolean> {
-      return (await nvs.read(WIFI_MARKER_KEY)) !== undefined;
+      let marker: string | undefined;
+      try {
+        marker = await nvs.readVerified(WIFI_MARKER_KEY);
+      } catch (e) {
+        // "Could not ask" must never read as "no credentials": the core would take a provisioned
+        // device for an unprovisioned one (R3.7, R3.8).
+        throw provisionError('wifi-failed', `could not ask the module whether Wi-Fi credentials are stored (unknown, not "none"): ${(e as Error).message}`, { cause: e });
+      }
+      return marker !== undefined;
     },
 
     async forget(): Promise<void> {
