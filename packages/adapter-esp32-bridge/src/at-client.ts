@@ -438,7 +438,9 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       this.buf = new Uint8Array(0);
       this.emit('garbage', stale);
     }
-    const what = e.phase === 'ready' ? 'did not print ready' : e.phase === 'prompt' ? 'sent no > prompt' : 'got no answer';
+    this.abandonDataPhase(e);
+    const what =
+      e.phase === 'ready' ? 'did not print ready' : e.phase === 'prompt' ? 'sent no > prompt (the value may still have been written)' : 'got no answer';
     const ms = e.phase === 'ready' ? this.opts.readyTimeoutMs : e.timeoutMs;
     if (e.kind === 'sync' && e.parent) {
       e.parent.reject(
@@ -451,9 +453,40 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     this.pump();
   }
 
+  /**
+   * A data-carrying command ended before its data was sent (no `>` seen: timeout, ERROR, garbage).
+   * The `>` may have been lost while the module waits in its data phase; then whatever we sent next
+   * (the re-sync) would be stored as the value. Send the intended bytes instead, so the value written
+   * can only be the one asked for; a module that never entered the data phase reads them, with the
+   * CR/LF, as one bad command line (its ERROR is absorbed by the re-sync). Data holding CR or LF is not
+   * sent that way: its lines could run as commands.
+   */
+  private abandonDataPhase(e: Entry): void {
+    if (e.phase !== 'prompt' || !e.data) return;
+    this.needsSync = true;
+    if (e.data.includes(0x0d) || e.data.includes(0x0a)) return;
+    this.write(e.data);
+    this.write('\r\n');
+  }
+
+  /**
+   * Re-synchronise with the module before the next command (an `AT+SYSSTORE?` probe that skips any
+   * late answer). For callers that received an answer that cannot be right, e.g. a read without its
+   * value line: a stray result line may have been taken for this command's, and the real one is
+   * still on its way.
+   */
+  resync(): void {
+    this.needsSync = true;
+  }
+
   private finish(entry: Entry, outcome: { ok: true; result: string } | { ok: false; reason: AtFailureReason; message: string }): void {
     this.clearTimers();
     this.current = undefined;
+    if (!outcome.ok && outcome.reason !== 'reset') {
+      this.abandonDataPhase(entry);
+      // A garbled answer may hide a result line that belongs to nobody yet.
+      if (outcome.reason === 'garbled') this.needsSync = true;
+    }
     if (entry.kind === 'sync') {
       if (outcome.ok) {
         this.needsSync = false;
@@ -490,6 +523,10 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       const cur = this.current;
       if (cur && cur.phase === 'prompt' && b[0] === 0x3e /* > */) {
         this.buf = b.subarray(b.length > 1 && b[1] === 0x20 ? 2 : 1);
+        // A busy p... seen before the prompt was not a refusal: never re-send the command now, the
+        // module would take it for data.
+        if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
         cur.phase = 'final';
         this.write(cur.data!);
         this.arm(cur.timeoutMs);

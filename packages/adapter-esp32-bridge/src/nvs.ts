@@ -78,6 +78,7 @@ export class ModuleNvs {
         const value = line.slice(m[0].length);
         // A decoded value that lost bytes (U+FFFD) cannot be measured; every other one must match.
         if (!value.includes('\uFFFD') && new TextEncoder().encode(value).length !== Number(m[4])) {
+          this.client.resync();
           throw atError(
             { reason: 'garbled', command: 'AT+SYSMFG=…', lines: [] },
             `AT+SYSMFG read of "${key}": the value is ${new TextEncoder().encode(value).length} bytes, the length field says ${m[4]}`,
@@ -85,6 +86,9 @@ export class ModuleNvs {
         }
         return value;
       }
+      // An OK without the value: a stray result line was taken for this read's, or the value line was
+      // lost; either way the link needs a re-sync.
+      this.client.resync();
       throw atError({ reason: 'garbled', command: 'AT+SYSMFG=…', lines: [] }, `AT+SYSMFG read of "${key}" returned no value line`);
     } catch (e) {
       if (isAtError(e, 'error') && !(await this.keys()).includes(key)) return undefined;

@@ -46,7 +46,7 @@ function parse(what: string, text: string): unknown {
  * does atomically (R10.2). The manufacturing partition is not touched by `AT+RESTORE`, so the journal
  * survives a module factory restore too.
  *
- * Reads go over a UART without a checksum, so `load()` and `loadJournal()` read each key until two
+ * Every save is read back before it resolves. Reads go over a UART without a checksum, so `load()` and `loadJournal()` read each key until two
  * reads agree ({@link ModuleNvs.readVerified}, at most 4 reads). `undefined` means two reads found no
  * record; a record that could not be read reliably — every read timed out, came back garbled, or the
  * reads disagreed — is thrown as `storage-failed` ("unknown, not absent"), never returned as a fresh
@@ -86,6 +86,15 @@ export function createModuleStorage(client: AtClient, options: ModuleStorageOpti
     } catch (e) {
       throw failed(`writing the ${what}`, e);
     }
+    // Read it back: an OK can be a stray line (or the module rebooted before the data landed), and a
+    // save the core takes for done must really be stored. A failed read is tried once more.
+    let back: string | undefined;
+    try {
+      back = await nvs.read(key).catch(() => nvs.read(key));
+    } catch (e) {
+      throw failed(`checking the ${what} just written`, e);
+    }
+    if (back !== text) throw failed(`writing the ${what}`, new Error('the module answered OK but does not hold the new value'));
   }
 
   return {
