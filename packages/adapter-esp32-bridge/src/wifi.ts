@@ -81,9 +81,9 @@ type Status = 'idle' | 'joining' | 'connected' | 'waiting';
  * - `hasStoredCredentials()` reads a marker the adapter keeps in the module's NVS (the SSID only),
  *   until two reads agree; when the module cannot be asked it rejects with `wifi-failed` instead of
  *   answering `false` (unknown is not "none").
- * - `forget()` disconnects, switches auto-connect off and erases the marker. The firmware cannot erase
- *   the stored station configuration by itself short of `AT+RESTORE`; use the system port's
- *   `restoreFactory()` to scrub it from the module's flash.
+ * - `forget()` erases the marker first (so an interrupted forget never leaves a marker without
+ *   credentials), then disconnects, erases the stored station configuration with `AT+RESTORE` (see
+ *   `eraseWithRestore`) and switches auto-connect off.
  * - `scan()` runs `AT+CWLAP`.
  * - `channel` in the credentials is ignored: `AT+CWJAP` takes no channel.
  *
@@ -305,6 +305,16 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       status = 'idle';
       creds = undefined;
       persisted = false;
+      // The marker goes first: a forget cut short (power loss) may leave credentials without a marker
+      // (hasStoredCredentials() says false, the device provisions again) but never a marker claiming
+      // credentials that are gone (R3.8 could not see that the device is stuck). A failed erase does
+      // not stop the forget itself; it is reported at the end.
+      let markerFailure: unknown;
+      try {
+        await nvs.erase(WIFI_MARKER_KEY);
+      } catch (e) {
+        markerFailure = e;
+      }
       await client.send('AT+CWQAP', { timeoutMs: japTimeoutMs });
       if (options.eraseWithRestore !== false) {
         // R7.2: the credentials must really be gone from the module, not only unused.
@@ -313,7 +323,7 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       }
       await client.send('AT+SYSSTORE=1');
       await client.send('AT+CWAUTOCONN=0');
-      await nvs.erase(WIFI_MARKER_KEY);
+      if (markerFailure !== undefined) await nvs.erase(WIFI_MARKER_KEY);
     },
 
     async scan(): Promise<ScanResult[]> {

@@ -139,9 +139,9 @@ let okOps = 0;
 let maxRecoveryMs = 0;
 
 /** Run `p` on simulated time, sampling the client's buffer after every tick; returns the outcome. */
-async function drive<T>(r: Rig, p: Promise<T>, maxMs: number, peak: { bytes: number }): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+async function drive<T>(r: Rig, value: T | Promise<T>, maxMs: number, peak: { bytes: number }): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-  p.then(
+  Promise.resolve(value).then(
     (value) => (outcome = { ok: true, value }),
     (error: unknown) => (outcome = { ok: false, error }),
   );
@@ -197,7 +197,7 @@ describe('AT client fuzz (fast-check: random bytes, lengths, interleavings, flip
               return Buffer.from(apply(d, Buffer.from(bytes).toString('latin1')), 'latin1');
             };
             if (s.damages.some((d) => d.kind === 'reboot')) setImmediate(() => sim.reboot());
-            let op: Promise<unknown>;
+            let op: unknown;
             let saved: string | undefined;
             switch (s.op) {
               case 'load':

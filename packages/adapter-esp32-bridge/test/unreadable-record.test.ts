@@ -124,6 +124,21 @@ describe('hasStoredCredentials(): "no credentials" is not "could not ask"', () =
     expect(await settle(clock, createModuleWifi(client).hasStoredCredentials())).toBe(true);
   });
 
+  it('R3.8: forget() erases the marker before the credentials, so a forget cut short never claims credentials that are gone', async () => {
+    const { clock, client, sim } = await provisioned();
+    const wifi = createModuleWifi(client);
+    let markerAtRestore: string | undefined = 'not reached';
+    const received = sim.received;
+    const push = received.push.bind(received);
+    received.push = (...lines: string[]) => {
+      if (lines.includes('AT+RESTORE')) markerAtRestore = sim.nvsValue('provision', 'wifi');
+      return push(...lines);
+    };
+    await settle(clock, wifi.forget());
+    expect(markerAtRestore).toBeUndefined();
+    expect(await settle(clock, wifi.hasStoredCredentials())).toBe(false);
+  });
+
   it('no marker: false (two reads agree)', async () => {
     const { clock, client } = await rig();
     expect(await settle(clock, createModuleWifi(client).hasStoredCredentials())).toBe(false);
