@@ -190,6 +190,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   private needsSync = false;
   private closedByUser = false;
   private opening: Promise<void> | undefined;
+  private draining = false;
+  private pumpDeferred = false;
 
   /**
    * @param transport - an open stream, or a function that opens one (then a closed port is re-opened)
@@ -392,6 +394,12 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   }
 
   private pump(): void {
+    // Everything still in the buffer was printed before the next command could have been sent, so none
+    // of it may be taken for that command's answer: start it only once the buffer is drained.
+    if (this.draining) {
+      this.pumpDeferred = true;
+      return;
+    }
     if (this.current || !this.stream || this.queue.length === 0) return;
     let next = this.queue.shift()!;
     if (this.needsSync && next.kind !== 'sync') {
@@ -490,7 +498,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     if (entry.kind === 'sync') {
       if (outcome.ok) {
         this.needsSync = false;
-        if (entry.parent) this.start(entry.parent);
+        if (entry.parent) this.queue.unshift(entry.parent);
+        this.pump();
         return;
       }
       if (entry.parent) {
@@ -509,7 +518,16 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     merged.set(this.buf, 0);
     merged.set(chunk, this.buf.length);
     this.buf = merged;
-    this.drain();
+    this.draining = true;
+    try {
+      this.drain();
+    } finally {
+      this.draining = false;
+    }
+    if (this.pumpDeferred) {
+      this.pumpDeferred = false;
+      this.pump();
+    }
   }
 
   private drain(): void {
@@ -627,8 +645,14 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         } else if (cur.kind === 'init' && cur.command === 'ATE0') {
           // Our ATE0 raced the boot; the one queued above runs next.
           this.finish(cur, { ok: true, result: 'ready' });
+        } else if (cur.data && cur.phase === 'prompt') {
+          // The command may have reached the module just after its boot: then it is in its data phase
+          // and would store the ATE0 sent next as the value. Keep waiting for the > (its timeout
+          // completes the data phase with the intended bytes, see abandonDataPhase).
         } else {
           this.finish(cur, { ok: false, reason: 'reset', message: `${cur.label} interrupted: the module restarted (ready) before answering` });
+          // It may also have reached the module just after the boot, and its answer is still coming.
+          this.needsSync = true;
         }
       } else {
         this.pump();

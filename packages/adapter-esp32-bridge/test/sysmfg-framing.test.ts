@@ -5,7 +5,7 @@ import { isAtError } from '../src/errors';
 import type { AtError } from '../src/errors';
 import { ModuleNvs } from '../src/nvs';
 import type { EspAtSimulator } from '../src/simulator';
-import { advance, rig, settle } from './helpers';
+import { advance, flush, rig, settle } from './helpers';
 
 const RECORD = '{"v":1,"max":3,"wifiConfigured":true}';
 const READ = 'AT+SYSMFG=1,"provision","record"';
@@ -113,6 +113,34 @@ describe('+SYSMFG length field (issue: one bad length wedged the client)', () =>
     sim.setNvsValue('provision', 'big', big);
     sim.faults.split = 7;
     expect(await settle(clock, new ModuleNvs(client, 'provision').read('big'))).toBe(big);
+  });
+});
+
+describe('answers are matched to the command that was in flight when they were printed', () => {
+  it('a line after a final result in the same chunk (a duplicated OK) is not taken for the next command', async () => {
+    const { clock, client, sim } = await recordRig();
+    damageNext(sim, '+CWMODE:', (t) => t + '\r\nOK\r\n');
+    const first = client.send('AT+CWMODE?');
+    const read = client.send(READ);
+    expect((await settle(clock, first)).lines).toEqual(['+CWMODE:1']);
+    expect((await settle(clock, read)).lines).toEqual([`+SYSMFG:"provision","record",7,${RECORD.length},${RECORD}`]);
+  });
+
+  it('a write sent as the module finishes booting waits for its > and stores exactly its value, never the ATE0 after ready', async () => {
+    const { clock, client, sim } = await recordRig();
+    const nvs = new ModuleNvs(client, 'provision');
+    // The answer to a probe arrives cut before its CR/LF; the boot's ready completes it in one chunk.
+    sim.faults.mute = true;
+    await failure(settle(clock, client.send('AT+CWMODE?')));
+    sim.faults.mute = false;
+    damageNext(sim, '+SYSSTORE:', (t) => t.replace(/\r\n$/, ''));
+    const write = nvs.write('record', '{"v":1,"max":2,"wifiConfigured":true}');
+    await flush(); // the re-sync probe is answered, cut before its final CR/LF …
+    sim.reboot(); // … and the boot's "\r\nready\r\n" completes that line
+    await settle(clock, write.catch(() => undefined));
+    const stored = sim.nvsValue('provision', 'record');
+    expect([RECORD, '{"v":1,"max":2,"wifiConfigured":true}']).toContain(stored);
+    expect((await settle(clock, client.send('AT+CWMODE?'))).lines).toEqual(['+CWMODE:1']);
   });
 });
 
