@@ -541,10 +541,6 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       const cur = this.current;
       if (cur && cur.phase === 'prompt' && b[0] === 0x3e /* > */) {
         this.buf = b.subarray(b.length > 1 && b[1] === 0x20 ? 2 : 1);
-        // A busy p... seen before the prompt was not a refusal: never re-send the command now, the
-        // module would take it for data.
-        if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
-        this.retryTimer = undefined;
         cur.phase = 'final';
         this.write(cur.data!);
         this.arm(cur.timeoutMs);
@@ -665,7 +661,10 @@ export class AtClient extends EventEmitter<AtClientEvents> {
 
     if (isBusy(line)) {
       this.emit('unsolicited', line);
-      if (cur && cur.lines.length === 0 && cur.phase !== 'ready') this.onBusy(cur);
+      // A write waiting for its > is never re-sent: if the busy p... was noise and the > was lost, the
+      // module is in its data phase and would store the re-sent command as the value. It waits for
+      // the > until its timeout instead (which completes any data phase with the intended bytes).
+      if (cur && cur.lines.length === 0 && cur.phase !== 'ready' && !(cur.data && cur.phase === 'prompt')) this.onBusy(cur);
       return;
     }
 

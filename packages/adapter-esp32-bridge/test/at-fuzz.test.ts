@@ -152,6 +152,16 @@ const FOUND: Array<[Step[], number]> = [
     ],
     0,
   ],
+  // A busy p... (noise) before a write's > that was lost: re-sending the write put the command line
+  // into the module's data phase — the record became 'AT+SYSMFG=2,"provision","record",7,37'.
+  [
+    [
+      { op: 'save2', damages: [{ kind: 'cut', at: 0 }], split: 0, alongside: false },
+      { op: 'save1', damages: [{ kind: 'line', at: 0.75, line: 'busy p...' }, { kind: 'cut', at: 0 }], split: 1, alongside: false },
+      { op: 'load', damages: [], split: 0, alongside: false },
+    ],
+    0,
+  ],
 ];
 
 let totalLines = 0;
