@@ -105,10 +105,12 @@ export class ModuleNvs {
    * line, so a boot-time read never turns a damaged answer into "fresh device". Costs one extra
    * command on a healthy link.
    *
+   * @param valid - optional check of a value (e.g. its checksum); a value failing it counts as a
+   *   damaged read and is read again
    * @throws {@link AtError} (reason of the last failure) when no two of the reads agreed; its message
    *   says how many reads were made and how they failed.
    */
-  async readVerified(key: string, attempts = VERIFIED_READ_ATTEMPTS): Promise<string | undefined> {
+  async readVerified(key: string, attempts = VERIFIED_READ_ATTEMPTS, valid?: (value: string) => boolean): Promise<string | undefined> {
     checkNvsName('key', key);
     const seen: ReadOutcome[] = [];
     let lastError: unknown;
@@ -117,6 +119,9 @@ export class ModuleNvs {
       let outcome: ReadOutcome;
       try {
         const v = await this.read(key);
+        if (v !== undefined && valid && !valid(v)) {
+          throw atError({ reason: 'garbled', command: 'AT+SYSMFG=…', lines: [] }, `AT+SYSMFG read of "${key}": the value's checksum does not match`);
+        }
         outcome = v === undefined ? { found: false } : { found: true, value: v };
       } catch (e) {
         if (!isAtError(e)) throw e;

@@ -1,7 +1,8 @@
 import { checkJournal, checkRecord, provisionError } from '@provision/core';
 import type { ProvisionRecord, ResetJournal, StoragePort } from '@provision/core';
 import type { AtClient } from './at-client';
-import { checkNvsName, ModuleNvs } from './nvs';
+import { checkNvsName, ModuleNvs, VERIFIED_READ_ATTEMPTS } from './nvs';
+import { seal, unseal } from './seal';
 
 /** Options of {@link createModuleStorage}. */
 export interface ModuleStorageOptions {
@@ -42,7 +43,9 @@ function parse(what: string, text: string): unknown {
 
 /**
  * A {@link StoragePort} on the ESP32 module's NVS through `AT+SYSMFG`: the record and the reset journal
- * are JSON strings under their own keys in our own namespace. Each save replaces one NVS key, which NVS
+ * are JSON strings under their own keys in our own namespace, each with a checksum field (`"sum"`, the
+ * first 32 bits of a SHA-256) so a value damaged on the UART is never taken for the stored one; values
+ * written without it are still read. Each save replaces one NVS key, which NVS
  * does atomically (R10.2). The manufacturing partition is not touched by `AT+RESTORE`, so the journal
  * survives a module factory restore too.
  *
@@ -74,13 +77,15 @@ export function createModuleStorage(client: AtClient, options: ModuleStorageOpti
     try {
       // Two agreeing reads: one dropped or garbled UART line must not turn a stored record into
       // "none" (a fresh device) or into a different record.
-      return await nvs.readVerified(key);
+      const stored = await nvs.readVerified(key, VERIFIED_READ_ATTEMPTS, (v) => unseal(v) !== undefined);
+      return stored === undefined ? undefined : unseal(stored);
     } catch (e) {
       throw failed(`reading the ${what} (it is unknown, not absent)`, e);
     }
   }
 
-  async function writeKey(key: string, what: string, text: string): Promise<void> {
+  async function writeKey(key: string, what: string, json: string): Promise<void> {
+    const text = seal(json);
     try {
       await nvs.write(key, text);
     } catch (e) {

@@ -5,6 +5,7 @@ import type { ProvisionRecord } from '@provision/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AT_LIMITS } from '../src/at-client';
 import { isAtError } from '../src/errors';
+import { seal } from '../src/seal';
 import { createModuleStorage } from '../src/storage';
 import { flush, rig } from './helpers';
 import type { Rig } from './helpers';
@@ -16,6 +17,8 @@ const RECORDS: ProvisionRecord[] = [
   { v: 1, max: 12, wifiConfigured: false },
 ];
 const text = (r: ProvisionRecord): string => JSON.stringify({ v: r.v, max: r.max, wifiConfigured: r.wifiConfigured });
+/** What the storage port writes to the module for a record. */
+const stored = (r: ProvisionRecord): string => seal(text(r));
 const RUNS = Number(process.env.AT_FUZZ_RUNS ?? 400);
 
 /** One way a line can damage what the module printed in one turn. */
@@ -162,6 +165,15 @@ const FOUND: Array<[Step[], number]> = [
     ],
     0,
   ],
+  // The same digit flipped in two reads in a row (a systematic fault): the reads agreed on a record that
+  // is not stored. Caught by the checksum in the stored value.
+  [
+    [
+      { op: 'load', damages: [{ kind: 'flip-digit', at: 0.8, digit: 1 }, { kind: 'flip-digit', at: 0.8, digit: 1 }], split: 0, alongside: false },
+      { op: 'load', damages: [], split: 0, alongside: false },
+    ],
+    0,
+  ],
 ];
 
 let totalLines = 0;
@@ -207,14 +219,14 @@ describe('AT client fuzz (fast-check: random bytes, lengths, interleavings, flip
         totalRuns++;
         const r = await rig({ client: { commandTimeoutMs: TIMEOUT, busyRetryDelayMs: 50, busyRetries: 5 } });
         const { sim, client } = r;
-        sim.setNvsValue('provision', 'record', text(RECORDS[initial]!));
+        sim.setNvsValue('provision', 'record', stored(RECORDS[initial]!));
         const storage = createModuleStorage(client);
         sim.on('data', (c: Buffer) => {
           for (const b of c) if (b === 0x0a) totalLines++;
         });
         // What the module may hold: the last record a save confirmed, plus any whose save failed (a
         // failed save may still have landed; NVS replaces a key atomically).
-        let possible = new Set([text(RECORDS[initial]!)]);
+        let possible = new Set([stored(RECORDS[initial]!)]);
         const peak = { bytes: 0 };
         const uncaught: unknown[] = [];
         client.on('garbage', () => undefined);
@@ -240,9 +252,9 @@ describe('AT client fuzz (fast-check: random bytes, lengths, interleavings, flip
               case 'save0':
               case 'save1':
               case 'save2':
-                saved = text(RECORDS[Number(s.op.slice(4))]!);
+                saved = stored(RECORDS[Number(s.op.slice(4))]!);
                 possible.add(saved);
-                op = storage.save(JSON.parse(saved) as ProvisionRecord);
+                op = storage.save(RECORDS[Number(s.op.slice(4))]!);
                 break;
               case 'cwmode':
                 op = client.send('AT+CWMODE?');
@@ -274,7 +286,7 @@ describe('AT client fuzz (fast-check: random bytes, lengths, interleavings, flip
               if (s.op === 'load') {
                 // Never "no record" (there always is one), never a record that is not stored.
                 expect(out.value).toBeDefined();
-                expect(possible.has(text(out.value as ProvisionRecord))).toBe(true);
+                expect(possible.has(stored(out.value as ProvisionRecord))).toBe(true);
               }
             } else {
               failedOps++;
@@ -282,8 +294,8 @@ describe('AT client fuzz (fast-check: random bytes, lengths, interleavings, flip
               expect(isExpectedFailure(out.error), `unexpected failure: ${String(out.error)}`).toBe(true);
               if (s.op === 'load') expect((out.error as { code?: string }).code).toBe('storage-failed');
             }
-            const stored = sim.nvsValue('provision', 'record');
-            expect(stored !== undefined && possible.has(stored), `stored record ${stored}`).toBe(true);
+            const held = sim.nvsValue('provision', 'record');
+            expect(held !== undefined && possible.has(held), `stored record ${held}`).toBe(true);
           }
 
           // The line is clean again: the client must be back in step within one command timeout.
@@ -303,7 +315,7 @@ describe('AT client fuzz (fast-check: random bytes, lengths, interleavings, flip
           // And the record reads back exactly as the module holds it, at the first try.
           const final = await drive(r, storage.load(), 4 * TIMEOUT, peak);
           expect(final.ok).toBe(true);
-          expect(text((final as { value: ProvisionRecord }).value)).toBe(sim.nvsValue('provision', 'record'));
+          expect(stored((final as { value: ProvisionRecord }).value)).toBe(sim.nvsValue('provision', 'record'));
           expect(peak.bytes).toBeLessThanOrEqual(AT_LIMITS.lineBytes);
           expect(uncaught).toEqual([]);
           crashes += uncaught.length;

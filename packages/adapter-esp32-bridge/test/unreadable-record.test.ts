@@ -3,12 +3,14 @@ import { createProvisioner } from '@provision/core';
 import type { ProvisionEvents } from '@provision/core';
 import { describe, expect, it } from 'vitest';
 import { createEsp32Bridge } from '../src/bridge';
+import { seal } from '../src/seal';
 import { createModuleStorage } from '../src/storage';
 import { createModuleWifi } from '../src/wifi';
 import { attachToMockBinding, EspAtSimulator } from '../src/simulator';
 import { advance, HOME, rig, settle, SimulatedClock } from './helpers';
 
-const STORED = '{"v":1,"max":3,"wifiConfigured":true}';
+/** The record (max 3) as the storage port writes it: JSON with its checksum. */
+const STORED = seal('{"v":1,"max":3,"wifiConfigured":true}');
 const MARKER = JSON.stringify({ ssid: HOME.ssid });
 
 /**
@@ -85,11 +87,22 @@ describe('R3.7 at the bridge: an unreadable record is reported, never returned a
     expect(sim.nvsValue('provision', 'record')).toBe(STORED);
   });
 
-  it('reads that disagree (a flipped digit in the value) are not trusted: a third read settles it', async () => {
+  it('a flipped digit in the value, even the same one in two reads in a row, is caught by the checksum', async () => {
     const { clock, client, sim } = await provisioned();
+    const flip = (t: string): string => t.replace('"max":3', '"max":0');
+    const reads = damageReads(sim, 'record', [flip, flip]);
+    const storage = createModuleStorage(client);
+    expect(await settle(clock, storage.load())).toEqual({ v: 1, max: 3, wifiConfigured: true });
+    expect(reads.count()).toBe(4); // two damaged, two that agree
+  });
+
+  it('a record written without a checksum (by an earlier version) still loads; reads that disagree are not trusted', async () => {
+    const { clock, client, sim } = await provisioned();
+    sim.setNvsValue('provision', 'record', '{"v":1,"max":3,"wifiConfigured":true}');
     damageReads(sim, 'record', [(t) => t.replace('"max":3', '"max":0')]);
     const storage = createModuleStorage(client);
     expect(await settle(clock, storage.load())).toEqual({ v: 1, max: 3, wifiConfigured: true });
+    expect(sim.nvsValue('provision', 'record')).toBe('{"v":1,"max":3,"wifiConfigured":true}');
   });
 
   it('a silent module makes load() fail within a bounded time, never resolve undefined', async () => {
