@@ -574,7 +574,7 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   /**
    * Frame the value line of the `AT+SYSMFG` read in flight by its length field, so a binary value may
    * hold CR/LF. The length is trusted only when the header names the key asked for, is at most
-   * {@link SYSMFG_MAX_VALUE_BYTES}, and the value is followed by CR or LF as ESP-AT prints it; anything
+   * {@link SYSMFG_MAX_VALUE_BYTES}, and the value is followed by CR LF as ESP-AT prints it; anything
    * else is read as an ordinary line (and a wrong length marks the response garbled).
    */
   private frameValue(cur: Entry, b: Uint8Array): 'wait' | 'taken' | 'line' {
@@ -593,9 +593,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     const length = Number(m[4]);
     if (length > SYSMFG_MAX_VALUE_BYTES) return 'line';
     const total = m[0].length + length;
-    if (b.length < total + 1) return 'wait';
-    const after = b[total]!;
-    if (after !== 0x0d && after !== 0x0a) {
+    if (b.length < total + 2) return 'wait';
+    if (b[total] !== 0x0d || b[total + 1] !== 0x0a) {
       cur.value = undefined;
       this.markGarbled(cur, `the +SYSMFG length field (${length}) does not match the value that followed`);
       return 'line';

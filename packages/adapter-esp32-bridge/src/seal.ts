@@ -3,6 +3,14 @@ import { createHash } from 'node:crypto';
 
 const SEALED = /^(\{.*),"sum":"([0-9a-f]{8})"\}$/s;
 
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 function sumOf(body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex').slice(0, 8);
 }
@@ -19,11 +27,13 @@ export function seal(json: string): string {
 
 /**
  * The text `seal()` was given, or `undefined` when the checksum does not match (the value was damaged
- * on its way, or in storage). Text without a checksum (written before checksums) is returned as it is.
+ * on its way, or in storage). Text without a checksum (written before checksums) is returned as it is,
+ * unless it shows signs of damage: a `"sum"` that does not have the sealed form, or a control
+ * character (`JSON.stringify` never writes one).
  */
 export function unseal(stored: string): string | undefined {
   const m = SEALED.exec(stored);
-  if (!m) return stored;
+  if (!m) return stored.includes('"sum"') || hasControl(stored) ? undefined : stored;
   const body = `${m[1]!}}`;
   return sumOf(body) === m[2] ? body : undefined;
 }
