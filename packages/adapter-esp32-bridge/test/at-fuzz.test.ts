@@ -91,7 +91,7 @@ const step: fc.Arbitrary<Step> = fc.record({
 
 /** A successful `AT+CWMODE?` carries no `+` line of another command (no cross-talk between answers). */
 function ownLinesOnly(value: unknown): boolean {
-  return (value as { lines: string[] }).lines.every((l) => !l.startsWith('+') || l.startsWith('+CWMODE:'));
+  return (value as { lines: string[] }).lines.every((l) => !l.startsWith('+') || /^\+CWMODE(:|$)/.test(l));
 }
 
 function lines(t: string): string[] {
