@@ -6,6 +6,8 @@
  */
 export { EspAtSimulator } from './module';
 export type { EspAtSimulatorOptions, SimFaults, SimNetwork } from './module';
+export { SimPhoneLink, SimSoftAp } from './softap';
+export type { SimPhoneOptions, SimSoftApHost, SimSoftApOptions } from './softap';
 export { SimRegisters } from './registers';
 export type { SimPinState } from './registers';
 export { attachToMockBinding, attachToPty, createPtyPair } from './attach';

@@ -4,6 +4,8 @@ import type { Clock, TimerHandle } from '@provision/core';
 import type { ChipName } from '../chips';
 import { splitAtArgs } from '../escape';
 import { SimRegisters } from './registers';
+import { SimSoftAp } from './softap';
+import type { SimSoftApOptions } from './softap';
 import type { SimPinState } from './registers';
 
 /** A network the simulated module can see. */
@@ -39,6 +41,8 @@ export interface EspAtSimulatorOptions {
    * pending). `false`: it is powered off until {@link EspAtSimulator.powerOn}.
    */
   running?: boolean;
+  /** The SoftAP and TCP server ({@link EspAtSimulator.softAp}). */
+  softAp?: SimSoftApOptions;
 }
 
 /**
@@ -161,6 +165,8 @@ export class EspAtSimulator extends Duplex {
   readonly registers: SimRegisters;
   /** How many times the module booted (power-on, `AT+RST`, `AT+RESTORE`, injected reboots). */
   boots = 0;
+  /** The SoftAP and TCP server; {@link SimSoftAp.connectPhone} connects a phone to it. */
+  readonly softAp: SimSoftAp;
 
   private readonly clock: Clock;
   private readonly networks = new Map<string, SimNetwork>();
@@ -197,6 +203,20 @@ export class EspAtSimulator extends Duplex {
     for (const n of options.networks ?? []) this.addNetwork(n);
     this.running = options.running ?? true;
     if (this.running) this.boots = 1;
+    this.softAp = new SimSoftAp(
+      {
+        out: (d) => this.out(d),
+        ok: (l) => this.ok(l),
+        error: (l, c) => this.error(l, c),
+        cwmode: () => (this.running ? this.cwmode : 0),
+        sysstore: () => this.sysstore,
+        dataPhase: (remaining, done) => {
+          this.processing = true;
+          this.dataMode = { remaining, chunks: [], done: (d) => ((this.processing = false), done(d)) };
+        },
+      },
+      options.softAp,
+    );
     this.mfg.set('factory_param', new Map([['module_name', { type: 7, value: new TextEncoder().encode('SIM-1') }]]));
   }
 
@@ -231,6 +251,11 @@ export class EspAtSimulator extends Duplex {
   /** The station configuration stored in flash (what survives a reboot), without the passphrase. */
   get storedStation(): { ssid: string } | undefined {
     return this.flash.station ? { ssid: this.flash.station.ssid } : undefined;
+  }
+
+  /** The Wi-Fi mode stored in flash (what `AT+CWMODE` is after a reboot). */
+  get storedMode(): number {
+    return this.flash.cwmode;
   }
 
   /** Whether the module auto-connects after boot (`AT+CWAUTOCONN`). */
@@ -351,6 +376,7 @@ export class EspAtSimulator extends Duplex {
     this.inbuf = '';
     this.wifiState = 0;
     this.registers.reset();
+    this.softAp.reset();
     if (this.faults.bootNoise) this.out(GARBAGE);
     this.later(this.bootDelayMs, () => {
       this.booting = false;
@@ -515,6 +541,7 @@ export class EspAtSimulator extends Duplex {
           if (this.sysstore) this.flash.cwmode = this.cwmode;
           if ((this.cwmode & 1) === 0 && this.wifiState === 2) this.out('WIFI DISCONNECT\r\n');
           if ((this.cwmode & 1) === 0) this.wifiState = 0;
+          this.softAp.modeChanged(this.cwmode);
           return this.ok();
         }
         return this.error([], 0x01030000);
@@ -584,7 +611,7 @@ export class EspAtSimulator extends Duplex {
         return this.error([], 0x01030000);
       }
       default:
-        return this.error();
+        return this.softAp.handles(name) ? this.softAp.execute(name, rest, args, num) : this.error();
     }
   }
 
@@ -619,6 +646,7 @@ export class EspAtSimulator extends Duplex {
     this.wifiState = 3;
     this.processing = true;
     const st = this.station!;
+    this.softAp.stationJoining(this.networks.get(st.ssid)?.channel ?? (this.networks.has(st.ssid) ? 6 : undefined));
     const forced = this.faults.joinFailures.shift();
     const outcome = forced ?? this.judge(st);
     this.later(outcome === 1 ? st.japTimeoutS * 1000 : this.joinDelayMs, () => {
