@@ -10,7 +10,8 @@ export const IPD_MAX_BYTES = 5760;
 const IPD_HEADER_MAX = 80;
 
 const IPD_HEADER = /^\+IPD,([0-4]),(\d{1,5})(?:,"[0-9A-Fa-f.:]{1,45}",\d{1,5})?:/;
-const PREFIX = '+IPD,';
+// What the start of a header may look like while the rest has not arrived yet.
+const PARTIAL = /^\+(?:I(?:P(?:D(?:,(?:[0-4](?:,(?:\d{1,5}(?:,(?:"(?:[0-9A-Fa-f.:]{1,45}(?:"(?:,(?:\d{1,5})?)?)?)?)?)?)?)?)?)?)?)?)?$/;
 
 /** One framed `+IPD`: the link it arrived on, its bytes, and how many input bytes it used. */
 export interface IpdFrame {
@@ -29,16 +30,12 @@ export function frameIpd(bytes: Uint8Array): IpdFrame | 'wait' | 'line' {
   const n = Math.min(bytes.length, IPD_HEADER_MAX);
   let head = '';
   for (let i = 0; i < n; i++) head += String.fromCharCode(bytes[i]!);
-  if (!head.startsWith(PREFIX.slice(0, Math.min(head.length, PREFIX.length)))) return 'line';
   const m = IPD_HEADER.exec(head);
-  if (!m) {
-    // Not yet a whole header: wait for more, unless a line ends first or the header cannot fit.
-    const ended = head.includes('\n') || head.includes('\r');
-    return ended || head.length >= IPD_HEADER_MAX ? 'line' : 'wait';
-  }
+  // Not yet a whole header: wait only while what arrived can still become one.
+  if (!m) return head.length < IPD_HEADER_MAX && PARTIAL.test(head) ? 'wait' : 'line';
   const length = Number(m[2]);
   if (length < 1 || length > IPD_MAX_BYTES) return 'line';
   const total = m[0].length + length;
   if (bytes.length < total) return 'wait';
-  return { link: Number(m[1]), data: bytes.slice(m[0].length, total), consumed: total };
+  return { link: Number(m[1]), data: new Uint8Array(bytes.subarray(m[0].length, total)), consumed: total };
 }

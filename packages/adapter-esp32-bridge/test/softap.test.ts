@@ -217,4 +217,42 @@ describe('protocomm through the ESP-AT SoftAP (simulated module)', () => {
     expect(raw.ended()).toBe(false);
     expect(raw.text()).toContain('Set-Cookie: session=');
   });
+
+  it('a reply over 2048 bytes leaves in AT+CIPSEND chunks of at most 2048 and arrives whole', async () => {
+    const r = await rig({ security: 0 });
+    const big = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff);
+    r.service.protocomm.addEndpoint('custom-data', () => big);
+    const { c, t } = phone(r, 0);
+    await settle(r.clock, c.handshake());
+    const got = await settle(r.clock, c.request('custom-data', new Uint8Array([1])));
+    expect(Buffer.from(got).equals(Buffer.from(big))).toBe(true);
+    const sends = r.at.filter((l) => l.startsWith('AT+CIPSEND=')).map((l) => Number(l.split(',')[1]));
+    expect(sends).toContain(2048);
+    expect(Math.max(...sends)).toBeLessThanOrEqual(2048);
+    await t.close();
+  });
+
+  it('a module restart brings the access point and server up again; a phone provisions afterwards', async () => {
+    const r = await rig({ security: 0 });
+    r.sim.reboot();
+    await advance(r.clock, 1000, 20);
+    expect(r.sim.softAp.accessPoint).toMatchObject({ ssid: 'PROV_3F2A' });
+    expect(r.sim.softAp.serverPort).toBe(80);
+    const { c, t } = phone(r, 0);
+    await settle(r.clock, c.handshake());
+    await settle(r.clock, c.setConfig(HOME));
+    await settle(r.clock, c.applyConfig());
+    await advance(r.clock, 2000, 20);
+    expect(await settle(r.clock, c.status())).toMatchObject({ state: 'connected' });
+    await t.close();
+  });
+
+  it('bad options are refused with what is allowed', async () => {
+    const r = await rig({ security: 0 });
+    const { softApTransport } = await import('../src/softap');
+    expect(() => softApTransport(r.bridge.client, { ssid: '' })).toThrow(/ssid must be 1\.\.32 bytes/);
+    expect(() => softApTransport(r.bridge.client, { ssid: 'x', password: 'short' })).toThrow(/8\.\.63/);
+    expect(() => softApTransport(r.bridge.client, { ssid: 'x', channel: 14 })).toThrow(/channel must be an integer 1\.\.13/);
+    expect(() => softApTransport(r.bridge.client, { ssid: 'x', sendChunkBytes: 4096 })).toThrow(/1\.\.2048/);
+  });
 });
