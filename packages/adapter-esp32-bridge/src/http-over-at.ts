@@ -22,7 +22,16 @@ export type HttpParseResult =
 export type HttpBodyDecision = (head: HttpRequestHead) => { ok: true; length: number } | { ok: false; status: number; why: string };
 
 const REQUEST_LINE = /^([A-Z]{1,16}) (\/[!-~]{0,255}) HTTP\/(\d)\.(\d)$/;
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
+const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}):[ \t]*(.*?)[ \t]*$/;
+
+/** True when `s` holds a control character other than a tab (not allowed in a header value). */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
 const CRLFCRLF = [0x0d, 0x0a, 0x0d, 0x0a];
 
 function indexOfHeadEnd(b: Uint8Array, limit: number): number {
@@ -47,7 +56,7 @@ export function parseHttpHead(text: string): { ok: true; head: HttpRequestHead }
   const headers: { [name: string]: string } = Object.create(null);
   for (let i = 1; i < lines.length; i++) {
     const h = HEADER_LINE.exec(lines[i]!);
-    if (!h) return { ok: false, status: 400, why: `malformed header line ${i}` };
+    if (!h || hasControl(h[2]!)) return { ok: false, status: 400, why: `malformed header line ${i}` };
     const name = h[1]!.toLowerCase();
     if (name in headers) return { ok: false, status: 400, why: `header ${name} given twice` };
     headers[name] = h[2]!;

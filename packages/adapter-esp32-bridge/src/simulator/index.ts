@@ -7,6 +7,8 @@
 export { EspAtSimulator } from './module';
 export type { EspAtSimulatorOptions, SimFaults, SimNetwork } from './module';
 export { SimPhoneLink, SimSoftAp } from './softap';
+export { createSimPhone } from './phone';
+export type { SimPhone } from './phone';
 export type { SimPhoneOptions, SimSoftApHost, SimSoftApOptions } from './softap';
 export { SimRegisters } from './registers';
 export type { SimPinState } from './registers';
