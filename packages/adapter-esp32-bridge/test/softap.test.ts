@@ -255,4 +255,39 @@ describe('protocomm through the ESP-AT SoftAP (simulated module)', () => {
     expect(() => softApTransport(r.bridge.client, { ssid: 'x', channel: 14 })).toThrow(/channel must be an integer 1\.\.13/);
     expect(() => softApTransport(r.bridge.client, { ssid: 'x', sendChunkBytes: 4096 })).toThrow(/1\.\.2048/);
   });
+
+  it('R11.1 an ApplyConfig reply the module could not send (the phone left: ERROR) never starts the join', async () => {
+    const r = await rig({ security: 0 });
+    const { c, t } = phone(r, 0);
+    await settle(r.clock, c.handshake());
+    await settle(r.clock, c.setConfig(HOME));
+    const softAp = r.sim.softAp;
+    const execute = softAp.execute.bind(softAp);
+    let trapped = false;
+    softAp.execute = (name, rest, args, num) => {
+      if (name === '+CIPSEND' && !trapped) {
+        trapped = true;
+        t.links[t.links.length - 1]!.destroy(); // the phone walks away just before the reply goes out
+      }
+      return execute(name, rest, args, num);
+    };
+    await expect(settle(r.clock, c.applyConfig())).rejects.toThrow(/closed the connection/);
+    await advance(r.clock, 3000, 20);
+    expect(trapped).toBe(true);
+    expect(r.at.some((l) => l.startsWith('AT+CWJAP='))).toBe(false);
+    expect(r.sim.storedStation).toBeUndefined();
+    expect(r.prov.getSessionState()).toBe('started');
+    await t.close();
+  });
+
+  it('R11.4 a request left incomplete is closed after requestTimeoutMs', async () => {
+    const r = await rig({ security: 0, requestTimeoutMs: 5000 });
+    const raw = rawLink(r.sim, { password: AP_PASSWORD });
+    raw.link.write('POST /prov-session HTTP/1.1\r\nContent-Le');
+    await advance(r.clock, 4000, 50);
+    expect(raw.ended()).toBe(false);
+    await advance(r.clock, 1500, 50);
+    expect(raw.ended()).toBe(true);
+    expect(r.service.softAp.openLinks).toBe(0);
+  });
 });
