@@ -283,9 +283,12 @@ export function softApTransport(client: AtClient, options: SoftApTransportOption
       running = false;
       for (const off of offs) off();
       offs = [];
+      const hadLinks = links.size > 0;
       for (const [id, link] of links) dropLink(id, link);
       setSoftApActive(client, false);
-      const steps = [`AT+CIPSERVER=0,1`, 'AT+CIPMUX=0', 'AT+CWMODE=1'];
+      // AT+CIPCLOSE=5 closes every link on any ESP-AT version; the `,1` of AT+CIPSERVER=0,1 (close all)
+      // is newer. Then single connection and station mode: the access point goes down.
+      const steps = [...(hadLinks ? ['AT+CIPCLOSE=5'] : []), 'AT+CIPSERVER=0,1', 'AT+CIPMUX=0', 'AT+CWMODE=1'];
       for (const s of steps) {
         try {
           await client.send(s);
