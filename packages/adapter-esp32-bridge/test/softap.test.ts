@@ -79,6 +79,16 @@ describe('protocomm through the ESP-AT SoftAP (simulated module)', () => {
     expect(r.logs.map((l) => l.message).join('\n')).not.toContain(AP_PASSWORD);
   });
 
+  it('R11.5 the name takes a configurable prefix (or a full ssid) and an open access point is logged as insecure', async () => {
+    const r = await rig({ ssidPrefix: 'ACME-', password: undefined });
+    expect(r.service.ssid).toBe('ACME-3F2A');
+    expect(r.sim.softAp.accessPoint).toEqual({ ssid: 'ACME-3F2A', channel: 1, open: true });
+    expect(r.logs.some((l) => l.level === 'warn' && /open \(no password\).*insecure/.test(l.message))).toBe(true);
+    const r2 = await rig({ ssid: 'Factory line 3' });
+    expect(r2.service.ssid).toBe('Factory line 3');
+    expect(r2.at).not.toContain('AT+CIPAPMAC?');
+  });
+
   it('R11.1 sec2: version, scan, set, apply, status connected over real HTTP/1.1; stored only after success; AP torn down (R11.3)', async () => {
     const r = await rig();
     const { c, t } = phone(r);
