@@ -1,5 +1,5 @@
 // Protocomm over the ESP-AT module's own SoftAP and TCP server: AT+CWSAP, AT+CIPSERVER, +IPD in, AT+CIPSEND out, so a stock module is provisionable by Espressif's app and esp_prov.
-import type { Provisioner } from '@provision/core';
+import type { Provisioner, ScanResult } from '@provision/core';
 import {
   attachProtocomm,
   checkHttpRequest,
@@ -357,7 +357,7 @@ export async function moduleShortId(client: AtClient): Promise<string> {
  * ```
  */
 export async function startSoftApProtocomm(
-  bridge: { client: AtClient; ports: { wifi: { scan(): Promise<import('@provision/core').ScanResult[]> } } },
+  bridge: { client: AtClient; ports: { wifi: { scan(): Promise<ScanResult[]> } } },
   provisioner: Provisioner,
   options: SoftApProtocommOptions,
 ): Promise<SoftApProtocommService> {
