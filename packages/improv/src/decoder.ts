@@ -84,8 +84,9 @@ export class ImprovDecoder {
       const c = str ? (chunk as string).charCodeAt(i) & 255 : (chunk as ArrayLike<number>)[i] & 255;
       const nl = this.nl_;
       this.nl_ = false;
-      if (this.skip_ > 0) this.skip_--;
-      else if (this.pos_ === 0 && c !== 0x49) {
+      if (this.skip_ > 0) {
+        if (--this.skip_ === 0) this.nl_ = true;
+      } else if (this.pos_ === 0 && c !== 0x49) {
         if (!(nl && c === 10)) this.pending_ += String.fromCharCode(c);
       } else this.byte_(c);
     }
@@ -160,6 +161,8 @@ export class ImprovDecoder {
     if (this.skip_ > 0) this.skip_ = 0;
     else if (this.pos_ >= 7) this.end_(`Improv frame dropped: cut off after ${this.pos_} bytes (no byte for ${this.idleMs_} ms)`);
     else this.release_();
+    // A newline after the gap is the next line's, not the end of a frame.
+    this.nl_ = false;
   }
 
   private release_(): void {
