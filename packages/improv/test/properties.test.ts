@@ -63,7 +63,7 @@ function harness(): Harness {
 }
 
 /** Feeds `bytes` in chunks cut at `cuts` (fractions), checking the bounds after every chunk. */
-function feedChunked(h: Harness, bytes: number[], cuts: number[]): void {
+function feedChunked(h: Harness, bytes: readonly number[], cuts: readonly number[]): void {
   const at = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].sort((a, b) => a - b);
   let from = 0;
   for (const to of [...at, bytes.length]) {
