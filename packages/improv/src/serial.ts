@@ -59,7 +59,7 @@ const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400,
  *
  * @param input - the parsed JSON
  * @param field - the configuration path the errors name (default `transports.improv`)
- * @throws {@link ProvisionError} `invalid-config` naming the field and what is allowed
+ * @throws `ProvisionError` (from `@provision/core`) with code `invalid-config` naming the field and what is allowed
  */
 export function validateImprovConfig(input: unknown, field = 'transports.improv'): Required<Omit<ImprovTransportConfig, 'nextUrl' | 'deviceName'>> & ImprovTransportConfig {
   const fail = (f: string, msg: string): never => {
@@ -194,7 +194,7 @@ export type ImprovRuntimeOptions = Omit<AttachImprovOptions, keyof ImprovTranspo
  * @param prov - the provisioner
  * @param config - the parsed `transports.improv` object
  * @param runtime - scan, log, clock, hostname support and the like
- * @throws {@link ProvisionError} `invalid-config` for a bad configuration; the port's open error otherwise
+ * @throws `ProvisionError` (from `@provision/core`) with code `invalid-config` for a bad configuration; the port's open error otherwise
  */
 export function startImprovTransport(prov: Provisioner, config: unknown, runtime: ImprovRuntimeOptions = {}): Promise<ImprovTransport> {
   let c: ImprovTransportConfig;

@@ -104,7 +104,7 @@ describe('R11.4 the decoder under bad input (fast-check)', () => {
         expect(h.dec.busy()).toBe(false);
         expect(h.clock.pending()).toBe(0);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -133,7 +133,7 @@ describe('R11.4 the decoder under bad input (fast-check)', () => {
         h.clock.advance(IDLE + 1);
         expect(h.dec.busy()).toBe(false);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 });
@@ -142,7 +142,7 @@ describe('R11.4 the device under bad input (fast-check)', () => {
   it('P3 garbage, broken frames and REPL text change nothing; a good send-settings afterwards still provisions', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(piece, fc.boolean()), { maxLength: 15 }), async (pieces) => {
-        const r = await rig();
+        const r = await rig({ improv: { maxData: MAX } });
         const before = { session: r.dev.prov.getSessionState(), cur: r.dev.prov.getCurState(), max: r.dev.prov.getMaxState() };
         for (const [p, gap] of pieces) {
           // A well-formed frame here is not an RPC (type 3) the device would act on.
@@ -157,7 +157,7 @@ describe('R11.4 the device under bad input (fast-check)', () => {
         r.rpc(1, settingsData(HOME.ssid, HOME.passphrase));
         expect(r.take().slice(-2)).toEqual(['state 4', 'result 1 ["http://192.168.1.50/setup"]']);
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 });
