@@ -162,8 +162,9 @@ class ImprovDeviceImpl implements ImprovDevice {
   }
 
   close(): void {
-    for (let i = 0; i < this.unsubscribe_.length; i++) this.unsubscribe_[i]();
-    this.unsubscribe_.length = 0;
+    // pop(), not `length = 0`: Espruino refuses to assign an array's length ("Assignment to a constant").
+    const u = this.unsubscribe_;
+    while (u.length > 0) (u.pop() as () => void)();
     this.settle_();
     this.decoder_.reset();
   }

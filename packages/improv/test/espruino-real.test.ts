@@ -3,7 +3,7 @@
 // Improv attached to the console; frames go in through the interpreter's stdin (a FIFO) and come out
 // on its stdout beside the REPL's own output. Prints the variables the module and the transport cost.
 import { execSync } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBundle as ensure, ESPRUINO_BIN, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage } from '../../../test-utils/espruino';
@@ -29,35 +29,40 @@ var wifi = {
 var rec, journal;
 var storage = { load: function () { return rec; }, save: function (r) { rec = r; }, loadJournal: function () { return journal; }, saveJournal: function (j) { journal = j; }, wipe: function () { rec = undefined; } };
 var prov = core.createProvisioner({ storage: storage, system: { reboot: function () {} }, wifi: wifi }, { button: { holdMs: -1 } });
-prov.start().then(function () {
-  var m2 = process.memory().usage;
-  var t = improv.attachImprovEspruino(prov, { clock: core.defaultClock, firmware: 'lamp', version: '1.0.0', platform: 'Espruino', deviceName: 'Lamp', nextUrl: 'http://{ip}/' });
-  var m3 = process.memory().usage;
-  setTimeout(function () {
-    t.close();
-    out({ console: E.getConsole(), module: m1 - m0, transport: m3 - m2, stored: rec ? rec.wifiConfigured : null });
-    quit();
-  }, 1500);
-});
+var m2 = process.memory().usage;
+var t = improv.attachImprovEspruino(prov, { clock: core.defaultClock, firmware: 'lamp', version: '1.0.0', platform: 'Espruino', deviceName: 'Lamp', nextUrl: 'http://{ip}/' });
+var m3 = process.memory().usage;
+prov.start();
+setTimeout(function () {
+  t.close();
+  out({ console: E.getConsole(), module: m1 - m0, transport: m3 - m2, stored: rec ? rec.wifiConfigured : null });
+  // quit() at once would lose what is still in the console's output buffer.
+  setTimeout(quit, 300);
+}, 3000);
 `;
 
 describe.skipIf(SKIP)('the Espruino module on the real interpreter (ESPRUINO_BIN)', () => {
   const dir = SKIP ? '' : espruinoWorkDir('improv-espruino-');
   afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir && !process.env.KEEP_DIR) rmSync(dir, { recursive: true, force: true });
+    else console.log('DIR', dir);
   });
 
   it('answers frames on the console beside the REPL; memory cost printed', async () => {
     await uploadToStorage(dir, 'improv', ensureBundle());
     await uploadToStorage(dir, 'provision-core', ensure({ bundle: join(CORE, 'dist/espruino/provision-core.min.js'), sources: [join(CORE, 'src')], build: 'node scripts/build-espruino.mjs', cwd: CORE }));
     const fifo = join(dir, 'stdin');
-    execSync(`mkfifo "${fifo}"`);
+    if (!existsSync(fifo)) execSync(`mkfifo "${fifo}"`);
     const fd = openSync(fifo, 'r+');
-    // Read by the interpreter once the script has run (and Improv took the console).
+    const running = runEspruino(dir, SCRIPT);
+    // Typed once the script has run and Improv took the console (the interpreter reads stdin between
+    // script runs, so bytes written earlier would reach the REPL before the script attached).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     writeSync(fd, Buffer.concat([Buffer.from(encodeRpc(2, [])), Buffer.from('1+1\n'), Buffer.from(encodeRpc(1, [7, ...Buffer.from('HomeNet'), 21, ...Buffer.from('correct horse battery')]))]));
-    const run = await runEspruino(dir, SCRIPT);
+    const run = await running;
     closeSync(fd);
     expectClean(run);
+    expect(run.results.length, run.lines.join('\n')).toBe(1);
     const r = run.results[0]!;
     console.log(`Espruino: the improv module costs ${r.module} variables loaded, the attached transport ${r.transport} more (console ${r.console})`);
     const lines = run.lines;
