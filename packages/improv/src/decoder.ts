@@ -4,7 +4,7 @@ import { MAGIC } from './frame';
 
 /** What the decoder reports. */
 export interface ImprovDecoderHandlers {
-  /** A complete frame with a good checksum. `data` is reused by the next frame: copy what you keep. */
+  /** A complete frame with a good checksum: `length` bytes of `data`. */
   frame(type: number, data: Uint8Array, length: number): void;
   /** A frame was dropped; `why` says what was wrong (for a log line). */
   drop(why: string): void;
@@ -28,8 +28,8 @@ export interface ImprovDecoderOptions {
 }
 
 /**
- * Splits a byte stream into Improv frames. Memory is bounded: one buffer of `maxData` bytes,
- * allocated once. Bytes in a frame that turns out broken (bad checksum, too long, cut off by the idle
+ * Splits a byte stream into Improv frames. Memory is bounded: one buffer of the announced length
+ * (at most `maxData` bytes), held only while a frame is received. Bytes in a frame that turns out broken (bad checksum, too long, cut off by the idle
  * gap) are dropped; bytes that never became a frame are passed to `other`.
  *
  * @example
@@ -43,7 +43,8 @@ export class ImprovDecoder {
   private readonly idleMs_: number;
   private readonly max_: number;
   private readonly on_: ImprovDecoderHandlers;
-  private readonly buf_: Uint8Array;
+  /** The frame's data, allocated once its length is known and dropped after it (RAM is scarce on Espruino). */
+  private buf_: Uint8Array | undefined;
   /** Bytes of the current frame so far (0: between frames). */
   private pos_ = 0;
   private sum_ = 0;
@@ -66,7 +67,6 @@ export class ImprovDecoder {
     this.idleMs_ = idle;
     this.max_ = max;
     this.on_ = handlers;
-    this.buf_ = new Uint8Array(max);
   }
 
   /**
@@ -141,17 +141,18 @@ export class ImprovDecoder {
       if (c > this.max_) {
         this.end_(`Improv frame dropped: ${c} data bytes announced, at most ${this.max_} accepted`);
         this.skip_ = c + 1;
-      }
-    } else if (p < 9 + this.len_) this.buf_[p - 9] = c;
+      } else this.buf_ = new Uint8Array(c);
+    } else if (p < 9 + this.len_) (this.buf_ as Uint8Array)[p - 9] = c;
     else {
       const sum = (this.sum_ - c) & 255;
       const type = this.type_;
       const len = this.len_;
+      const data = this.buf_ as Uint8Array;
       if (sum !== c) this.end_(`Improv frame dropped: checksum ${c}, expected ${sum} (type ${type}, ${len} data bytes)`);
       else {
         this.end_(undefined);
         this.flush_();
-        this.on_.frame(type, this.buf_, len);
+        this.on_.frame(type, data, len);
       }
     }
   }
@@ -172,6 +173,7 @@ export class ImprovDecoder {
   }
 
   private end_(why: string | undefined): void {
+    this.buf_ = undefined;
     this.pos_ = 0;
     this.sum_ = 0;
     this.nl_ = true;

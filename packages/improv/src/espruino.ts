@@ -19,7 +19,7 @@ interface ConsoleGlobals {
   [device: string]: unknown;
 }
 
-/** Options of {@link attachImprovEspruino}. */
+/** Options of {@link attachImprovEspruino}. The object is used as it is, not copied (RAM is scarce). */
 export interface AttachImprovEspruinoOptions extends Omit<ImprovDeviceOptions, 'write' | 'clock' | 'other'> {
   /** Time: `createEspruinoClock()` of the provision module. */
   clock: Clock;
@@ -64,7 +64,8 @@ export interface ImprovEspruinoTransport {
  */
 export function attachImprovEspruino(prov: Provisioner, options: AttachImprovEspruinoOptions): ImprovEspruinoTransport {
   const g = globalThis as unknown as ConsoleGlobals;
-  const o = Object.assign({}, options) as ImprovDeviceOptions & AttachImprovEspruinoOptions;
+  // The options object itself becomes the device's (a copy would cost RAM): write and other are set on it.
+  const o = options as ImprovDeviceOptions & AttachImprovEspruinoOptions;
   let port = options.port;
   const shared = !port;
   let lastNl = true;

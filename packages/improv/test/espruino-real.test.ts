@@ -30,7 +30,7 @@ var rec, journal;
 var storage = { load: function () { return rec; }, save: function (r) { rec = r; }, loadJournal: function () { return journal; }, saveJournal: function (j) { journal = j; }, wipe: function () { rec = undefined; } };
 var prov = core.createProvisioner({ storage: storage, system: { reboot: function () {} }, wifi: wifi }, { button: { holdMs: -1 } });
 var m2 = process.memory().usage;
-var t = improv.attachImprovEspruino(prov, { clock: core.defaultClock, firmware: 'lamp', version: '1.0.0', platform: 'Espruino', deviceName: 'Lamp', nextUrl: 'http://{ip}/' });
+var t = improv.attachImprovEspruino(prov, { clock: core.defaultClock, firmware: 'lamp', version: '1.0.0', platform: 'Espruino', deviceName: 'Lamp', nextUrl: 'http://{ip}/', log: function (l) { USB.write('LOG ' + l + '\\n'); } });
 var m3 = process.memory().usage;
 prov.start();
 setTimeout(function () {
@@ -54,7 +54,10 @@ describe.skipIf(SKIP)('the Espruino module on the real interpreter (ESPRUINO_BIN
     const fifo = join(dir, 'stdin');
     if (!existsSync(fifo)) execSync(`mkfifo "${fifo}"`);
     const fd = openSync(fifo, 'r+');
-    const running = runEspruino(dir, SCRIPT);
+    // The script is loaded from Storage like the modules, so its code stays in flash (a script run
+    // from a file is copied into RAM, which a small board cannot spare).
+    await uploadToStorage(dir, 'boot', SCRIPT);
+    const running = runEspruino(dir, `require('boot');`);
     // Typed once the script has run and Improv took the console (the interpreter reads stdin between
     // script runs, so bytes written earlier would reach the REPL before the script attached).
     await new Promise((resolve) => setTimeout(resolve, 1000));
