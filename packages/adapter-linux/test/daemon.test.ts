@@ -73,7 +73,7 @@ describe('provision-linux daemon end to end (fake peers, reboot intercepted)', (
       reboots: () => fs.readFile(reboots, 'utf8').catch(() => ''),
       async config(c: object) {
         const f = path.join(t.dir, 'config.json');
-        await fs.writeFile(f, JSON.stringify({ stateDir: path.join(t.dir, 'state'), ...c }));
+        await fs.writeFile(f, JSON.stringify({ stateDir: path.join(t.dir, 'state'), runtimeDir: path.join(t.dir, 'run'), ...c }));
         return f;
       },
       async cleanup() {

@@ -53,8 +53,10 @@ export interface DaemonWifiConfig {
  * ```
  */
 export interface DaemonConfig {
-  /** Record, journal and control socket. Default `/var/lib/provision`. */
+  /** Record and reset journal (made mode 0700; the daemon locks it). Default `/var/lib/provision`. */
   stateDir?: string;
+  /** The control socket's directory (made mode 0700, root only). Default `/run/provision` (systemd `RuntimeDirectory=provision`). */
+  runtimeDir?: string;
   /** App configuration files a factory reset deletes. */
   userConfigFiles?: string[];
   /** The core's configuration (stable state, timeout, button timing, …). */
@@ -71,7 +73,7 @@ export interface DaemonConfig {
   gpioDevDir?: string;
 }
 
-const TOP = ['stateDir', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
+const TOP = ['stateDir', 'runtimeDir', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -99,6 +101,50 @@ function line(o: Obj, path: string): void {
   }
 }
 
+/**
+ * A core validation error as the daemon reports it: naming the key as the user wrote it in this file
+ * (`provision.timeoutMs`, or for a Mongoose OS config `provision.timeout`, in seconds) and never
+ * echoing the offending value, which may be a secret pasted into the wrong field.
+ */
+function fromCore(e: unknown, rename: (field: string) => { key: string; what?: string } | undefined): Error {
+  const field = (e as { field?: unknown }).field;
+  const raw = e instanceof Error ? e.message : String(e);
+  // The core's messages end in ", got <value>": cut it, the value may be a secret.
+  let msg = raw.replace(/,? got [\s\S]*$/, '');
+  if (typeof field === 'string') {
+    const r = rename(field);
+    if (r?.what) msg = `${r.key} ${r.what}`;
+    else if (r) msg = msg.includes(field) ? msg.replace(field, r.key) : `${r.key}: ${msg}`;
+  }
+  return adapterError('invalid-config', msg, { ...(typeof field === 'string' ? { field: rename(field)?.key ?? field } : {}), cause: e });
+}
+
+const MAX_S = Math.floor(2147483647 / 1000);
+
+/** Our field names for what an mgos config sets, mapped back to the mgos key the user wrote. */
+function mgosKey(btnKey: string): (field: string) => { key: string; what?: string } | undefined {
+  return (field) => {
+    switch (field) {
+      case 'timeoutMs':
+        return { key: 'provision.timeout', what: `must be a number of seconds from -${MAX_S} to ${MAX_S} (0 or less: no provisioning timeout)` };
+      case 'stableState':
+        return { key: 'provision.stable_state', what: 'must be an integer from 0 to 255' };
+      case 'button.holdMs':
+        return { key: `provision.${btnKey}.hold_ms`, what: `must be a number of milliseconds from -2147483648 to 2147483647 (0 or less: the button never resets)` };
+      case 'button.inhibitAfterMs':
+        return { key: `provision.${btnKey}.inhibit_after_s`, what: `must be a number of seconds from 0 to ${MAX_S}` };
+      default:
+        return field.startsWith('provision') || field.startsWith('mgos') ? { key: field } : { key: `provision.${field}` };
+    }
+  };
+}
+
+/** A GPIO line offset as an mgos pin: an integer 0..65535. */
+function mgosPin(pin: number, key: string): number {
+  if (!Number.isInteger(pin) || pin < 0 || pin > 65535) throw bad(key, 'must be a GPIO line number, an integer from 0 to 65535 (negative: none)');
+  return pin;
+}
+
 /** True when `json` looks like a Mongoose OS `provision` config (R9.3) rather than ours. */
 export function isMgosConfig(json: unknown): boolean {
   if (!isObj(json)) return false;
@@ -115,18 +161,30 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   if (!isObj(json)) throw bad('config', 'must be a JSON object');
   if (isMgosConfig(json)) {
     const rest: Obj = { ...json };
-    const mgos = fromMgosConfig(isObj(json.provision) ? { provision: json.provision } : json);
+    const sec = isObj(json.provision) ? json.provision : json;
+    const btnKey = sec.btn !== undefined ? 'btn' : 'button';
+    let mgos: ReturnType<typeof fromMgosConfig>;
+    try {
+      mgos = fromMgosConfig(isObj(json.provision) ? { provision: json.provision } : json);
+    } catch (e) {
+      throw fromCore(e, mgosKey(btnKey));
+    }
     delete rest.provision;
     for (const k of ['btn', 'button', 'led', 'stable_state', 'timeout', 'wifi_configured', 'configured']) if (!isObj(json.provision)) delete rest[k];
     const ours = parseDaemonConfig(rest);
     const chip = ours.gpioChip ?? 'gpiochip0';
     const out: DaemonConfig = { ...ours, provision: mgos.config };
-    if (mgos.button) out.button = { chip, line: mgos.button.pin, activeLow: mgos.button.pullUp, bias: mgos.button.pullUp ? 'pull-up' : 'as-is' };
-    if (mgos.led) out.led = { chip, line: mgos.led.pin, activeHigh: mgos.led.activeHigh };
+    if (mgos.button) {
+      const pin = mgosPin(mgos.button.pin, `provision.${btnKey}.pin`);
+      out.button = { chip, line: pin, activeLow: mgos.button.pullUp, bias: mgos.button.pullUp ? 'pull-up' : 'as-is' };
+    }
+    if (mgos.led) out.led = { chip, line: mgosPin(mgos.led.pin, 'provision.led.pin'), activeHigh: mgos.led.activeHigh };
     return out;
   }
   only(json, '', TOP);
-  str(json, 'stateDir', 'config');
+  for (const k of ['stateDir', 'runtimeDir']) {
+    if (json[k] !== undefined && !(typeof json[k] === 'string' && json[k].startsWith('/'))) throw bad(k, 'must be an absolute path');
+  }
   str(json, 'gpioChip', 'config');
   str(json, 'gpioDevDir', 'config');
   if (json.userConfigFiles !== undefined) {
@@ -135,7 +193,11 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   }
   if (json.provision !== undefined) {
     if (!isObj(json.provision)) throw bad('provision', 'must be an object');
-    validateConfig(json.provision as ProvisionConfig);
+    try {
+      validateConfig(json.provision as ProvisionConfig);
+    } catch (e) {
+      throw fromCore(e, (field) => ({ key: `provision.${field}` }));
+    }
   }
   if (json.button !== undefined) {
     const b = json.button;
@@ -187,6 +249,18 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   return json as DaemonConfig;
 }
 
+/**
+ * Where JSON.parse stopped, as " (line L, column C)". V8's own message quotes the text around the
+ * error, which may be a secret, so only the position is kept.
+ */
+function jsonWhere(text: string, message: string): string {
+  const m = /at position (\d+)/.exec(message);
+  if (!m) return /end of JSON input/i.test(message) ? ' (it ends too early)' : '';
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  return ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
+}
+
 /** Read and validate the config file. */
 export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
   let text: string;
@@ -199,7 +273,7 @@ export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw adapterError('invalid-config', `config file ${file} is not valid JSON: ${describe(e)}`, { cause: e });
+    throw adapterError('invalid-config', `config file ${file} is not valid JSON${jsonWhere(text, describe(e))}`);
   }
   return parseDaemonConfig(json);
 }
