@@ -34,9 +34,10 @@ export function promptHidden(question: string, input: ReadStream, output: NodeJS
         else if (ch >= ' ' && text.length < MAX_ANSWER) text += ch;
       }
     };
-    output.write(question);
+    // Raw (no echo) before the question shows, so nothing typed after it can be echoed.
     input.setEncoding('utf8');
     input.setRawMode(true);
+    output.write(question);
     input.on('data', onData);
     input.resume();
   });
