@@ -1,6 +1,6 @@
 // Who may reach the control socket (root only, from its first instant) and one daemon per state directory.
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/daemon/exit-status';
@@ -22,7 +22,11 @@ function asNobody(script: string, env: NodeJS.ProcessEnv): Promise<{ code: numbe
   });
 }
 
-const why = !isRoot ? 'needs root (to start the daemon as root and a client as nobody)' : undefined;
+const why = !isRoot
+  ? 'needs root (to start the daemon as root and a client as nobody)'
+  : !existsSync('/usr/bin/socat') || !existsSync('/usr/bin/setpriv')
+    ? 'socat and setpriv are needed (apt install socat util-linux)'
+    : undefined;
 
 describe.skipIf(why)(`control socket access and the single-instance lock${why ? ` — skipped: ${why}` : ''}`, () => {
   let cli: string;
