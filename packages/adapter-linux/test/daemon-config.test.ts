@@ -76,7 +76,7 @@ describe('daemon config errors', () => {
       expect(e?.message).not.toContain(SECRET);
       expect(e?.message).not.toContain('hunter');
       await fs.writeFile(f, '{"wifi": false, "provision": {"timeout": 1 x}}');
-      expect((await loadDaemonConfig(f).catch((x: Error) => x))?.message).toMatch(/not valid JSON \(line 1, column \d+\)$/);
+      expect(((await loadDaemonConfig(f).catch((x: Error) => x)) as Error).message).toMatch(/not valid JSON \(line 1, column \d+\)$/);
     } finally {
       await t.cleanup();
     }

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { connectBus } from '../src/dbus';
 import { daemonWorld, runCli, startCli } from './daemon-harness';
-import { tempDir, waitUntil } from './helpers';
+import { tempDir } from './helpers';
 import { nmMockUnavailable, startDbusMock } from './nm-peer';
 
 const pkg = path.resolve(__dirname, '..');
