@@ -23,7 +23,7 @@ describe('daemon config errors', () => {
     expect(errorOf({ provision: { timeout: 1e300 } }).message).toBe('provision.timeout must be a number of seconds from -2147483 to 2147483 (0 or less: no provisioning timeout)');
     expect(errorOf({ provision: { timeout: 1e300 } }).field).toBe('provision.timeout');
     expect(errorOf({ provision: { stable_state: 300 } }).message).toBe('provision.stable_state must be an integer from 0 to 255');
-    expect(errorOf({ provision: { btn: { pin: 17, hold_ms: 1e12 } } }).message).toMatch(/^provision\.btn\.hold_ms must be a number of milliseconds/);
+    expect(errorOf({ provision: { btn: { pin: 17, hold_ms: 1e12 } } }).message).toMatch(/^provision\.btn\.hold_ms must be an integer number of milliseconds/);
     expect(errorOf({ provision: { button: { pin: 17, hold_ms: 1e12 } } }).message).toMatch(/^provision\.button\.hold_ms must be/);
     expect(errorOf({ provision: { btn: { pin: 1.5 } } }).message).toBe('provision.btn.pin must be a GPIO line number, an integer from 0 to 65535 (negative: none)');
     expect(errorOf({ provision: { btn: { pin: 1e300 } } }).message).toMatch(/^provision\.btn\.pin must be a GPIO line number/);

@@ -101,47 +101,65 @@ function line(o: Obj, path: string): void {
   }
 }
 
+/** How the daemon names a field the core reported: the user's key, and optionally its own wording. */
+type Rename = (field: string) => { key: string; what?: string } | undefined;
+
 /**
  * A core validation error as the daemon reports it: naming the key as the user wrote it in this file
  * (`provision.timeoutMs`, or for a Mongoose OS config `provision.timeout`, in seconds) and never
  * echoing the offending value, which may be a secret pasted into the wrong field.
  */
-function fromCore(e: unknown, rename: (field: string) => { key: string; what?: string } | undefined): Error {
+function fromCore(e: unknown, rename: Rename): Error {
   const field = (e as { field?: unknown }).field;
   const raw = e instanceof Error ? e.message : String(e);
-  // The core's messages end in ", got <value>": cut it, the value may be a secret.
-  let msg = raw.replace(/,? got [\s\S]*$/, '');
+  // "…, got <value>" would echo the value (older cores quote it); "got a string" only names its kind.
+  let msg = raw.replace(/,? got (?!(?:an? [a-z ]+|null|undefined)$)[\s\S]*$/, '');
+  let key: string | undefined;
   if (typeof field === 'string') {
     const r = rename(field);
+    key = r?.key;
     if (r?.what) msg = `${r.key} ${r.what}`;
     else if (r) msg = msg.includes(field) ? msg.replace(field, r.key) : `${r.key}: ${msg}`;
   }
-  return adapterError('invalid-config', msg, { ...(typeof field === 'string' ? { field: rename(field)?.key ?? field } : {}), cause: e });
+  const named = key ?? (typeof field === 'string' ? field : undefined);
+  return adapterError('invalid-config', msg, { ...(named === undefined ? {} : { field: named }), cause: e });
 }
 
 const MAX_S = Math.floor(2147483647 / 1000);
+const PIN = 'must be a GPIO line number, an integer from 0 to 65535 (negative: none)';
 
-/** Our field names for what an mgos config sets, mapped back to the mgos key the user wrote. */
-function mgosKey(btnKey: string): (field: string) => { key: string; what?: string } | undefined {
+/**
+ * For an mgos config: the mgos key (and its unit) for what the core reports, whether it names our
+ * mapped field (`timeoutMs`) or the mgos key itself (`provision.timeout`).
+ */
+function mgosKey(btnKey: string): Rename {
+  const b = `provision.${btnKey}`;
   return (field) => {
     switch (field) {
       case 'timeoutMs':
+      case 'provision.timeout':
         return { key: 'provision.timeout', what: `must be a number of seconds from -${MAX_S} to ${MAX_S} (0 or less: no provisioning timeout)` };
       case 'stableState':
+      case 'provision.stable_state':
         return { key: 'provision.stable_state', what: 'must be an integer from 0 to 255' };
       case 'button.holdMs':
-        return { key: `provision.${btnKey}.hold_ms`, what: `must be a number of milliseconds from -2147483648 to 2147483647 (0 or less: the button never resets)` };
+      case `${b}.hold_ms`:
+        return { key: `${b}.hold_ms`, what: 'must be an integer number of milliseconds from -2147483648 to 2147483647 (0 or less: the button never resets)' };
       case 'button.inhibitAfterMs':
-        return { key: `provision.${btnKey}.inhibit_after_s`, what: `must be a number of seconds from 0 to ${MAX_S}` };
+      case `${b}.inhibit_after_s`:
+        return { key: `${b}.inhibit_after_s`, what: `must be a number of seconds from 0 to ${MAX_S}` };
+      case `${b}.pin`:
+      case 'provision.led.pin':
+        return { key: field, what: PIN };
       default:
-        return field.startsWith('provision') || field.startsWith('mgos') ? { key: field } : { key: `provision.${field}` };
+        return field.startsWith('provision') ? { key: field } : { key: `provision.${field}` };
     }
   };
 }
 
 /** A GPIO line offset as an mgos pin: an integer 0..65535. */
 function mgosPin(pin: number, key: string): number {
-  if (!Number.isInteger(pin) || pin < 0 || pin > 65535) throw bad(key, 'must be a GPIO line number, an integer from 0 to 65535 (negative: none)');
+  if (!Number.isInteger(pin) || pin < 0 || pin > 65535) throw bad(key, PIN);
   return pin;
 }
 
