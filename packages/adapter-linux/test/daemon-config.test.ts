@@ -53,7 +53,7 @@ describe('daemon config errors', () => {
       const e = errorOf(c);
       expect(e.code).toBe('invalid-config');
       expect(e.message).not.toContain(SECRET);
-      expect(e.message).not.toContain('got');
+      expect(e.message).not.toMatch(/got ["\d-]/);
     }
   });
 
