@@ -33,7 +33,9 @@ describe.skipIf(why)(`D-Bus library loaded at start${why ? ` — skipped: ${why}
     const logind = await startDbusMock('logind', {}, 'org.freedesktop.login1');
     const cli = await installCli(inst.dir);
     const cfgFile = await w.config({ wifi: false });
-    const env = { ...w.env, DBUS_SYSTEM_BUS_ADDRESS: logind.address };
+    // pnpm's NODE_PATH would find the package in the workspace store: the install stands alone.
+    const env: NodeJS.ProcessEnv = { ...w.env, DBUS_SYSTEM_BUS_ADDRESS: logind.address };
+    delete env.NODE_PATH;
     const d = startCli(cli, ['run', '--config', cfgFile], env);
     try {
       await d.waitEvent((e) => e.event === 'daemon-started', 'daemon-started');
