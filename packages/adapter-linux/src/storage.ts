@@ -1,7 +1,8 @@
+// The Storage port on files: record.json and journal.json in the state directory.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ProvisionRecord, ResetJournal, StoragePort } from '@provision/core';
-import { fsyncDir, writeFileDurable } from './atomic-write';
+import { RECORD_VERSION, type ProvisionRecord, type ResetJournal, type StoragePort } from '@provision/core';
+import { fsyncDir, removeStaleTemps, writeFileDurable } from './atomic-write';
 import { adapterError, describe } from './errors';
 
 /** Options for {@link createFileStorage}. */
@@ -21,7 +22,10 @@ export interface FileStorage extends StoragePort {
   readonly recordFile: string;
   /** The reset journal file (survives `wipe()`). */
   readonly journalFile: string;
-  /** Remove temp files left behind by writes that were interrupted (power loss, SIGKILL). */
+  /**
+   * Remove temp files left behind by writes that were interrupted (power loss, SIGKILL). Also runs
+   * on its own before the first operation of every storage created, so they never pile up.
+   */
   compact(): Promise<void>;
 }
 
@@ -38,8 +42,14 @@ const RESET_CAUSES = ['button', 'timeout', 'bad-credentials', 'app'];
  * rename, fsync dir) and mode 0600. Nothing secret is stored here: Wi-Fi credentials stay with
  * NetworkManager or wpa_supplicant.
  *
- * A corrupt file makes `load()`/`loadJournal()` throw a `storage-failed` error naming the file; the
- * file is left as it is (the core recovers to defaults and the next save replaces it).
+ * What cannot be read is never reported as nothing stored (R3.7): an unreadable file (EIO, a
+ * directory in its place, no permission), one that is not JSON or not a record, and a record of a
+ * newer format version all make `load()`/`loadJournal()` throw a `storage-failed` error naming the
+ * file, and the file is left as it is. Only a missing file is `undefined`. `save()` refuses to replace
+ * a record of a newer version (a rollback must not destroy it); `wipe()` removes it.
+ *
+ * Before its first operation the storage removes the temp files interrupted writes left in the
+ * state directory (its own naming pattern only, and only those of no running write).
  *
  * @example
  * ```ts
@@ -52,9 +62,16 @@ export function createFileStorage(options: FileStorageOptions = {}): FileStorage
   const recordFile = path.join(dir, RECORD);
   const journalFile = path.join(dir, JOURNAL);
   let dirReady: Promise<void> | undefined;
+  let cleaned: Promise<void> | undefined;
+
+  // Temp files of interrupted writes, once per storage: apps without the daemon never call compact().
+  function clean(): Promise<void> {
+    cleaned ??= removeStaleTemps(dir, [RECORD, JOURNAL]).then(() => undefined);
+    return cleaned;
+  }
 
   function ensureDir(): Promise<void> {
-    dirReady ??= fs.mkdir(dir, { recursive: true, mode: 0o700 }).then(
+    dirReady ??= mkdirDurable(dir).then(
       () => undefined,
       (e: unknown) => {
         dirReady = undefined;
@@ -65,6 +82,7 @@ export function createFileStorage(options: FileStorageOptions = {}): FileStorage
   }
 
   async function readJson(file: string): Promise<unknown> {
+    await clean();
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
@@ -80,6 +98,7 @@ export function createFileStorage(options: FileStorageOptions = {}): FileStorage
   }
 
   async function write(file: string, value: unknown): Promise<void> {
+    await clean();
     await ensureDir();
     try {
       await writeFileDurable(file, `${JSON.stringify(value)}\n`);
@@ -97,9 +116,18 @@ export function createFileStorage(options: FileStorageOptions = {}): FileStorage
       return checkRecord(raw, recordFile);
     },
     async save(record) {
-      await write(recordFile, checkRecord(record, recordFile));
+      const next = checkRecord(record, recordFile);
+      const stored = await storedVersion(recordFile);
+      if (stored !== undefined && stored > next.v) {
+        throw adapterError(
+          'storage-failed',
+          `${recordFile} was written by a newer version (format v${stored}; this release writes v${RECORD_VERSION}): not overwriting it; a factory reset removes it`,
+        );
+      }
+      await write(recordFile, next);
     },
     async wipe() {
+      await clean();
       const failures: string[] = [];
       const dirs = new Set<string>();
       for (const f of [...userFiles, recordFile]) {
@@ -122,18 +150,35 @@ export function createFileStorage(options: FileStorageOptions = {}): FileStorage
       await write(journalFile, checkJournal(journal, journalFile));
     },
     async compact() {
-      let names: string[];
       try {
-        names = await fs.readdir(dir);
+        await fs.readdir(dir);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw adapterError('storage-failed', `cannot list ${dir}: ${describe(e)}`, { cause: e });
       }
-      const stale = names.filter((n) => /^\.(record|journal)\.json\.\d+\.\d+\.tmp$/.test(n));
-      for (const n of stale) await fs.rm(path.join(dir, n), { force: true });
-      if (stale.length > 0) await fsyncDir(dir);
+      await removeStaleTemps(dir, [RECORD, JOURNAL]);
     },
   };
+}
+
+// mkdir -p, then fsync the parent of every directory it created, so the new entries survive power loss.
+async function mkdirDurable(dir: string): Promise<void> {
+  const first = await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    await fsyncDir(path.dirname(d));
+    if (d === path.resolve(first) || path.dirname(d) === d) break;
+  }
+}
+
+// The format version of the record stored in `file`, when it holds JSON with an integer `v`.
+async function storedVersion(file: string): Promise<number | undefined> {
+  try {
+    const v = (JSON.parse(await fs.readFile(file, 'utf8')) as { v?: unknown } | null)?.v;
+    return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isInt(n: unknown, lo: number, hi: number): n is number {
@@ -142,8 +187,11 @@ function isInt(n: unknown, lo: number, hi: number): n is number {
 
 function checkRecord(raw: unknown, file: string): ProvisionRecord {
   const r = raw as Partial<ProvisionRecord> | null;
-  if (!r || typeof r !== 'object' || !isInt(r.v, 1, 1000) || !isInt(r.max, 0, 255) || typeof r.wifiConfigured !== 'boolean') {
-    throw adapterError('storage-failed', `${file} is corrupt: expected {v, max 0..255, wifiConfigured}`);
+  if (r && typeof r === 'object' && isInt(r.v, RECORD_VERSION + 1, Number.MAX_SAFE_INTEGER)) {
+    throw adapterError('storage-failed', `${file} was written by a newer version (format v${r.v}; this release reads v${RECORD_VERSION}); it is kept as it is`);
+  }
+  if (!r || typeof r !== 'object' || r.v !== RECORD_VERSION || !isInt(r.max, 0, 255) || typeof r.wifiConfigured !== 'boolean') {
+    throw adapterError('storage-failed', `${file} is corrupt: expected {v: ${RECORD_VERSION}, max 0..255, wifiConfigured}`);
   }
   return { v: r.v, max: r.max, wifiConfigured: r.wifiConfigured };
 }

@@ -1,3 +1,4 @@
+// Power-cut safety of saves: a writer killed with SIGKILL at random points never leaves a torn or older record.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,7 @@ beforeAll(async () => {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    conditions: ['source'],
     outfile: storageEntry,
     logLevel: 'silent',
   });

@@ -1,3 +1,5 @@
+// The wpa_supplicant Wi-Fi port: event classification, a scripted control socket, real wpa_supplicant peers.
+import { pbkdf2Sync } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runPortConformance, SimulatedClock, type WifiHarness } from '@provision/core/testing';
@@ -40,6 +42,7 @@ describe('wpa_supplicant event lines', () => {
 
 // The radio-only failures (WRONG_KEY, NETWORK-NOT-FOUND) replayed from a scripted control socket.
 const HOME = { ssid: 'HomeNet', psk: 'correct horse battery', bssid: '02:00:00:00:01:00' };
+const pskOf = (ssid: string, passphrase: string) => pbkdf2Sync(passphrase, ssid, 4096, 32, 'sha1').toString('hex');
 if (scriptedUnavailable) {
   describe('wpa_supplicant backend on a scripted control socket', () => it.skip(`skipped: ${scriptedUnavailable}`, () => undefined));
 } else {
@@ -49,7 +52,7 @@ if (scriptedUnavailable) {
       name: 'adapter-linux wpa_supplicant (scripted socket replaying radio events)',
       async wifi(): Promise<WifiHarness> {
         const peer = await startScriptedWpa([HOME]);
-        const port = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false });
+        const port = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false, configFile: peer.configFile });
         return {
           port,
           good: { ssid: HOME.ssid, passphrase: HOME.psk },
@@ -68,7 +71,7 @@ if (scriptedUnavailable) {
   describe('wpa_supplicant backend: commands and events (scripted socket)', () => {
     async function open() {
       const peer = await startScriptedWpa([HOME]);
-      const port = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false });
+      const port = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false, configFile: peer.configFile });
       const events: WifiEvent[] = [];
       port.subscribe((e) => events.push(e));
       return { peer, port, events, close: async () => (await port.close(), await peer.cleanup()) };
@@ -90,13 +93,15 @@ if (scriptedUnavailable) {
       }
     });
 
-    it('SSID goes over as hex, the passphrase quoted; a value that could inject a config line is refused', async () => {
+    it('SSID goes over as hex and the passphrase as the derived PSK, never in plain text; a control character is refused', async () => {
       const t = await open();
       try {
-        await t.port.connect({ ssid: 'He said "hi"\nnetwork={', passphrase: 'pass"word ok' }, { persist: false });
+        const ssid = 'He said "hi"\nnetwork={';
+        await t.port.connect({ ssid, passphrase: 'pass"word ok' }, { persist: false });
         const sets = t.peer.commands.filter((c) => c.startsWith('SET_NETWORK'));
-        expect(sets).toContain(`SET_NETWORK 0 ssid ${Buffer.from('He said "hi"\nnetwork={').toString('hex')}`);
-        expect(sets).toContain('SET_NETWORK 0 psk "pass"word ok"');
+        expect(sets).toContain(`SET_NETWORK 0 ssid ${Buffer.from(ssid).toString('hex')}`);
+        expect(sets).toContain(`SET_NETWORK 0 psk ${pskOf(ssid, 'pass"word ok')}`);
+        expect(t.peer.commands.join('\n')).not.toContain('pass"word');
         expect(sets).toContain('SET_NETWORK 0 id_str "provision-pending"');
         const before = t.peer.commands.length;
         await expect(t.port.connect({ ssid: 'x', passphrase: 'abcdefgh\nnetwork={' }, { persist: false })).rejects.toMatchObject({ code: 'invalid-credentials', field: 'passphrase' });
@@ -119,11 +124,33 @@ if (scriptedUnavailable) {
         await waitUntil(() => t.events.some((e) => e.type === 'connected'), 5000, 'connected');
         expect(t.peer.commands).not.toContain('SAVE_CONFIG');
         await t.port.persist();
-        expect(t.peer.saved()).toEqual([expect.objectContaining({ id_str: '"provision"', psk: `"${HOME.psk}"` })]);
+        expect(t.peer.saved()).toEqual([expect.objectContaining({ id_str: '"provision"', psk: pskOf(HOME.ssid, HOME.psk) })]);
+        // The fake writes its file 0644 like wpa_supplicant under umask 022; the adapter made it 0600.
+        expect((await fs.stat(t.peer.configFile)).mode & 0o777).toBe(0o600);
         await t.port.connect({ ssid: HOME.ssid, passphrase: HOME.psk }, { persist: true });
         expect(t.peer.saved()).toHaveLength(1);
       } finally {
         await t.close();
+      }
+    });
+
+    it('persist() reports a configuration file it cannot find or make private, without the passphrase; the network is saved', async () => {
+      const peer = await startScriptedWpa([HOME]);
+      try {
+        const lost = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false });
+        await lost.connect({ ssid: HOME.ssid, passphrase: HOME.psk }, { persist: false });
+        await expect(lost.persist()).rejects.toMatchObject({ code: 'wifi-failed', message: expect.stringMatching(/saved the network, but its configuration file could not be found.*configFile/) });
+        expect(peer.commands).toContain('SAVE_CONFIG');
+        await lost.close();
+        // procfs refuses chmod: a real EPERM on a 0444 file.
+        const stuck = await createWpaSupplicantWifi({ ifname: peer.ifname, ctrlDir: peer.ctrlDir, localDir: peer.localDir, requireIp: false, configFile: '/proc/self/status' });
+        await stuck.connect({ ssid: HOME.ssid, passphrase: HOME.psk }, { persist: false });
+        const err = await Promise.resolve(stuck.persist()).then(() => undefined, (e: Error) => e);
+        expect(err?.message).toMatch(/\/proc\/self\/status is mode 0444 \(readable by others\) and chmod 0600 failed: EPERM/);
+        expect(err?.message).not.toContain(HOME.psk);
+        await stuck.close();
+      } finally {
+        await peer.cleanup();
       }
     });
 
@@ -263,7 +290,9 @@ if (unavailable) {
           await port.persist();
           const saved = await fs.readFile(peer.configFile, 'utf8');
           expect(saved).toContain(`ssid=${Buffer.from('Café "HomeNet"').toString('hex')}`);
-          expect(saved).toContain('psk="correct horse battery"');
+          expect(saved).toContain(`psk=${pskOf('Café "HomeNet"', 'correct horse battery')}\n`);
+          expect(saved).not.toContain('correct horse');
+          expect((await fs.stat(peer.configFile)).mode & 0o777).toBe(0o600);
           expect(saved).toContain('bssid=02:00:00:00:01:00');
           expect(saved).toContain('id_str="provision"');
           expect(await port.hasStoredCredentials()).toBe(true);

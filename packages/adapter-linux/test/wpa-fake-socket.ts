@@ -1,5 +1,7 @@
+// A scripted wpa_supplicant control socket replaying the radio events a -D none peer cannot produce.
+import { pbkdf2Sync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './helpers';
 
@@ -23,7 +25,9 @@ export interface ScriptedNetwork {
 /**
  * A scripted wpa_supplicant control socket: answers the commands the adapter sends and, on
  * SELECT_NETWORK, replays the exact event lines wpa_supplicant 2.10 emits on a radio for a
- * successful join, a wrong PSK (WRONG_KEY) or an SSID not in range (NETWORK-NOT-FOUND).
+ * successful join, a wrong PSK (WRONG_KEY) or an SSID not in range (NETWORK-NOT-FOUND). The PSK
+ * sent must be the one derived from the network's passphrase. SAVE_CONFIG writes `configFile` the way
+ * wpa_supplicant 2.10 does: a new file with mode 0644 (umask 022), printable strings quoted.
  */
 export async function startScriptedWpa(networks: ScriptedNetwork[]) {
   const t = await tempDir('wpafake');
@@ -53,6 +57,19 @@ export async function startScriptedWpa(networks: ScriptedNetwork[]) {
     });
   };
   const unquote = (v: string) => (v.startsWith('"') ? v.slice(1, -1) : Buffer.from(v, 'hex').toString('utf8'));
+  const configFile = path.join(t.dir, 'wpa_supplicant.conf');
+  const STRINGS = ['ssid', 'identity', 'password', 'phase2', 'id_str'];
+  const writeConfig = () => {
+    const blocks = [...nets.values()].map((n) =>
+      ['network={', ...Object.entries(n).map(([k, v]) => {
+        if (!STRINGS.includes(k)) return `\t${k}=${v}`;
+        const bytes = v.startsWith('"') ? Buffer.from(v.slice(1, -1), 'latin1') : Buffer.from(v, 'hex');
+        return `\t${k}=${bytes.every((b) => b >= 0x20 && b < 0x7f) ? `"${bytes.toString('latin1')}"` : bytes.toString('hex')}`;
+      }), '}'].join('\n'),
+    );
+    writeFileSync(`${configFile}.tmp`, ['ctrl_interface=x', 'update_config=1', '', ...blocks, ''].join('\n'), { mode: 0o644 });
+    renameSync(`${configFile}.tmp`, configFile);
+  };
 
   function answer(cmd: string, from: string): string {
     commands.push(cmd);
@@ -95,6 +112,7 @@ export async function startScriptedWpa(networks: ScriptedNetwork[]) {
         return 'OK\n';
       case 'SAVE_CONFIG':
         saved = [...nets.values()].map((n) => ({ ...n }));
+        writeConfig();
         return 'OK\n';
       case 'SELECT_NETWORK': {
         const id = Number(args[0]);
@@ -105,7 +123,7 @@ export async function startScriptedWpa(networks: ScriptedNetwork[]) {
         const idStr = n.id_str ? unquote(n.id_str) : '';
         if (!net) {
           replay(['CTRL-EVENT-SCAN-STARTED ', 'CTRL-EVENT-SCAN-RESULTS ', 'CTRL-EVENT-NETWORK-NOT-FOUND ']);
-        } else if (unquote(n.psk ?? '""') !== net.psk) {
+        } else if (n.psk !== pbkdf2Sync(net.psk, ssid, 4096, 32, 'sha1').toString('hex')) {
           replay([
             'CTRL-EVENT-SCAN-STARTED ',
             'CTRL-EVENT-SCAN-RESULTS ',
@@ -147,6 +165,7 @@ export async function startScriptedWpa(networks: ScriptedNetwork[]) {
   return {
     ctrlDir: path.join(t.dir, 'ctrl'),
     localDir: t.dir,
+    configFile,
     ifname,
     commands,
     networks: nets,

@@ -1,5 +1,6 @@
+// Real wpa_supplicant (and hostapd) peers on veth pairs in network namespaces.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { createWriteStream, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isRoot, tempDir, unixDgramMissing, waitUntil } from './helpers';
 
@@ -20,8 +21,11 @@ function ip(...args: string[]): void {
 }
 
 function startIn(ns: string, cmd: string, args: string[], log: string): ChildProcess {
-  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.on('data', (d: Buffer) => void fs.appendFile(log, d).catch(() => undefined));
+  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = createWriteStream(log, { flags: 'a' });
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  child.on('close', () => out.end());
   child.on('error', () => undefined);
   return child;
 }
@@ -40,6 +44,8 @@ export interface WpaPeer {
   ifname: string;
   configFile: string;
   dir: string;
+  /** wpa_supplicant's stderr (and its `-f` debug log when `debug` is set). */
+  logFile: string;
   /** Stop wpa_supplicant (SIGTERM) and start it again with the same configuration. */
   restartSupplicant(): Promise<void>;
   cleanup(): Promise<void>;
@@ -49,7 +55,7 @@ export interface WpaPeer {
  * Start `wpa_supplicant -D <driver>` on one end of a veth pair in its own namespace; with `eapUsers`,
  * a fresh `hostapd -D wired` (802.1X, internal EAP server) on the other end in a second namespace.
  */
-export async function startWpaPeer(opts: { driver: 'none' | 'wired'; eapUsers?: string }): Promise<WpaPeer> {
+export async function startWpaPeer(opts: { driver: 'none' | 'wired'; eapUsers?: string; debug?: boolean }): Promise<WpaPeer> {
   const t = await tempDir('wpa');
   const id = `${process.pid % 100000}${++seq}`;
   const nsSta = `provision-${id}-sta`;
@@ -97,7 +103,10 @@ export async function startWpaPeer(opts: { driver: 'none' | 'wired'; eapUsers?: 
   }
   let supplicant: ChildProcess | undefined;
   const startSupplicant = async () => {
-    supplicant = startIn(nsSta, 'wpa_supplicant', ['-D', opts.driver, '-i', ifSta, '-c', configFile], path.join(t.dir, 'wpa.log'));
+    // debug: -dd -K logs every control command with its key material, so a secret sent would show.
+    const debug = opts.debug ? ['-dd', '-K', '-t'] : [];
+    // Under the usual umask 022, as a system service runs it: SAVE_CONFIG then writes a 0644 file.
+    supplicant = startIn(nsSta, 'sh', ['-c', 'umask 022 && exec wpa_supplicant "$@"', 'wpa_supplicant', ...debug, '-D', opts.driver, '-i', ifSta, '-c', configFile], path.join(t.dir, 'wpa.log'));
     children.push(supplicant);
     await waitUntil(() => existsSync(path.join(ctrlDir, ifSta)), 10000, 'wpa_supplicant to start');
   };
@@ -112,6 +121,7 @@ export async function startWpaPeer(opts: { driver: 'none' | 'wired'; eapUsers?: 
     ifname: ifSta,
     configFile,
     dir: t.dir,
+    logFile: path.join(t.dir, 'wpa.log'),
     async restartSupplicant() {
       await stop(supplicant);
       await startSupplicant();

@@ -1,3 +1,5 @@
+// Wi-Fi credential checks and the encodings the backends need (hex, the derived WPA PSK).
+import { pbkdf2 } from 'node:crypto';
 import type { WifiCredentials } from '@provision/core';
 import { adapterError } from '../errors';
 
@@ -33,10 +35,23 @@ export function toHex(s: string): string {
 }
 
 /**
- * A wpa_supplicant quoted string. Only printable ASCII is allowed: a control character (newline)
- * would otherwise end up as a new line in the saved configuration file.
+ * The 256-bit WPA pre-shared key of a network, as 64 lowercase hex digits: PBKDF2-HMAC-SHA1 of the
+ * passphrase, the SSID's bytes as salt, 4096 rounds, 32 bytes (IEEE 802.11i, what `wpa_passphrase`
+ * computes). A passphrase that already is 64 hex digits is the PSK itself. Sending the PSK instead of
+ * the passphrase keeps the passphrase out of wpa_supplicant's memory and its saved configuration,
+ * and needs no quoting.
+ *
+ * @example
+ * ```ts
+ * await derivePsk('IEEE', 'password'); // 'f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e'
+ * ```
  */
-export function quoteWpa(value: string, field: string): string {
-  if (!/^[\x20-\x7e]*$/.test(value)) throw adapterError('invalid-credentials', `${field} must be printable ASCII`, { field });
-  return `"${value}"`;
+export function derivePsk(ssid: string, passphrase: string): Promise<string> {
+  if (isHexPsk(passphrase)) return Promise.resolve(passphrase.toLowerCase());
+  return new Promise((resolve, reject) => {
+    pbkdf2(Buffer.from(passphrase, 'utf8'), Buffer.from(ssid, 'utf8'), 4096, 32, 'sha1', (err, key) => {
+      if (err) reject(adapterError('invalid-credentials', `cannot derive the WPA key: ${err.message}`, { field: 'passphrase' }));
+      else resolve(key.toString('hex'));
+    });
+  });
 }

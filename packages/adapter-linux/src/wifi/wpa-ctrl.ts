@@ -1,3 +1,4 @@
+// One client socket on a wpa_supplicant control interface (unix datagram, one command per datagram).
 import { createRequire } from 'node:module';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';

@@ -1,3 +1,4 @@
+// Classifying wpa_supplicant monitor event lines into the port's event vocabulary.
 import type { DisconnectReason } from '@provision/core';
 
 /** What one wpa_supplicant event line means for the station. */

@@ -1,3 +1,4 @@
+// The Wi-Fi port on wpa_supplicant's control socket.
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,8 @@ import EventEmitter from 'eventemitter3';
 import { nodeClock } from '../clock';
 import { adapterError } from '../errors';
 import { lineSplitter } from '../exec';
-import { checkCredentials, isHexPsk, quoteWpa, toHex } from './credentials';
+import { checkCredentials, derivePsk, toHex } from './credentials';
+import { findWpaConfigFile, secureWpaConfigFile } from './wpa-config-file';
 import { openWpaSocket, type WpaSocket } from './wpa-ctrl';
 import { classifyWpaEvent } from './wpa-events';
 
@@ -45,6 +47,12 @@ export interface WpaSupplicantOptions {
    */
   reconnectMs?: number;
   /**
+   * wpa_supplicant's configuration file, which the adapter checks after every `SAVE_CONFIG` (mode
+   * 0600, every value readable back). Default: the `-c` file of the running wpa_supplicant that
+   * serves `ifname`, found in `/proc`; when none can be found, `persist()` and `forget()` report it.
+   */
+  configFile?: string;
+  /**
    * Use 802.1X instead of a pre-shared key: `ssid` selects the network, `passphrase` is the EAP password.
    * An explicit adapter option because the port's credentials carry no identity.
    */
@@ -68,6 +76,12 @@ const SAVED = 'provision';
  * wpa_supplicant's memory until `persist()`, which runs `SAVE_CONFIG` (needs `update_config=1`).
  * Networks the adapter added but never persisted are tagged `id_str="provision-pending"` and removed
  * when the adapter starts, so a crash cannot leave them behind to be saved later.
+ *
+ * The passphrase never reaches wpa_supplicant: the adapter sends the derived 256-bit PSK (64 hex
+ * digits) and the SSID as hex, so nothing needs quoting and the saved file holds `psk=<hex>`, never
+ * `psk="…"`. After every `SAVE_CONFIG` the configuration file is made mode 0600 again (wpa_supplicant
+ * recreates it with its umask) and any value wpa_supplicant wrote in a form it would not read back
+ * (a quoted SSID holding `"` then `#`) is rewritten as hex.
  *
  * @example
  * ```ts
@@ -251,6 +265,14 @@ export async function createWpaSupplicantWifi(options: WpaSupplicantOptions): Pr
     if (r !== 'OK') {
       throw adapterError('wifi-failed', 'wpa_supplicant SAVE_CONFIG failed: its configuration needs update_config=1 and a writable file');
     }
+    const file = options.configFile ?? (await findWpaConfigFile(options.ifname, options.ctrlDir ?? '/run/wpa_supplicant'));
+    if (file === undefined) {
+      throw adapterError(
+        'wifi-failed',
+        `wpa_supplicant saved the network, but its configuration file could not be found to keep it mode 0600 (no wpa_supplicant -i ${options.ifname} -c FILE visible in /proc): set the configFile option`,
+      );
+    }
+    await secureWpaConfigFile(file);
   }
 
   // Networks a previous run added but never persisted must not survive to be saved later.
@@ -273,14 +295,15 @@ export async function createWpaSupplicantWifi(options: WpaSupplicantOptions): Pr
         await set('key_mgmt', options.eap.keyMgmt ?? 'WPA-EAP');
         await set('eap', options.eap.method.toUpperCase().replace(/[^A-Z0-9-]/g, ''), 'eap');
         await set('identity', toHex(options.eap.identity), 'identity');
-        await set('password', quoteWpa(secret, 'passphrase'), 'passphrase');
-        if (options.eap.phase2) await set('phase2', quoteWpa(options.eap.phase2, 'phase2'));
+        // Hex, like the SSID: any printable password goes over without quoting rules.
+        await set('password', secret === '' ? '""' : toHex(secret), 'passphrase');
+        if (options.eap.phase2) await set('phase2', toHex(options.eap.phase2));
         if (options.eap.keyMgmt === 'IEEE8021X') await set('eapol_flags', '0');
       } else if (secret === '') {
         await set('key_mgmt', 'NONE');
       } else {
         await set('key_mgmt', 'WPA-PSK');
-        await set('psk', isHexPsk(secret) ? secret.toLowerCase() : quoteWpa(secret, 'passphrase'), 'passphrase');
+        await set('psk', await derivePsk(c.ssid, secret), 'passphrase');
       }
       await set('id_str', `"${PENDING}"`);
     } catch (e) {
