@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<void> {
       // A reset answers once the reboot was requested, which may take a few retries.
       r = await callControl(sock, req, cmd === 'reset' ? 60000 : 10000);
     } catch (e) {
-      fail(EXIT.FAILURE, `${(e as Error).message}; is the daemon running?`);
+      fail(EXIT.FAILURE, (e as Error).message);
     }
     if (!r.ok) fail(EXIT.FAILURE, `${cmd} failed: ${String(r.error)}`);
     process.stdout.write(`${cmd}: ok\n`);

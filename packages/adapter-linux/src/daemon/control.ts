@@ -239,8 +239,8 @@ export function callControl(file: string, req: ControlRequest, timeoutMs = 10000
     });
     sock.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const why = e.code === 'EACCES' ? 'permission denied: only root may use the control socket' : (e.code ?? e.message);
-      reject(adapterError('not-supported', `no daemon is listening on ${file} (${why})`, { cause: e }));
+      if (e.code === 'EACCES') reject(adapterError('not-supported', `permission denied on ${file}: only root may use the control socket (try sudo)`, { cause: e }));
+      else reject(adapterError('not-supported', `no daemon is listening on ${file} (${e.code ?? e.message}); is the daemon running?`, { cause: e }));
     });
   });
 }
