@@ -2,8 +2,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDaemonConfig, parseDaemonConfig } from '../src/daemon/config';
+import { buildCli, runCli } from './daemon-harness';
 import { tempDir } from './helpers';
 
 const SECRET = 'hunter2-s3cret';
@@ -113,5 +114,46 @@ describe('daemon config errors', () => {
       { numRuns: 20000 },
     );
     console.log(`config loader fuzz: ${runs} configs, ${rejected} rejected cleanly, ${runs - rejected} accepted, 0 crashes`);
+  });
+
+  describe('end to end through provision-linux run', () => {
+    let cli: string;
+    let cleanupCli: () => Promise<void>;
+    beforeAll(async () => {
+      ({ cli, cleanup: cleanupCli } = await buildCli());
+    });
+    afterAll(() => cleanupCli?.());
+
+    it('fuzz: a rejected config file exits 2 with one line naming the problem, never a value', async () => {
+      const t = await tempDir('config-e2e');
+      let runs = 0;
+      try {
+        const marker = fc.string({ maxLength: 6 }).map((x) => `${SECRET}${x}`);
+        const value = fc.oneof(marker, fc.integer(), fc.double(), fc.constant(1e300), fc.constant(1.5), fc.boolean());
+        const section = fc.dictionary(fc.constantFrom('btn', 'led', 'stable_state', 'timeout', 'stableState', 'timeoutMs', 'button', 'session'), fc.oneof(value, fc.dictionary(fc.constantFrom('pin', 'hold_ms', 'pull_up', 'holdMs', 'persist'), value)), { minKeys: 1, maxKeys: 3 });
+        const config = fc.record({ provision: section }).map((c) => ({ ...c, stateDir: path.join(t.dir, 'state'), runtimeDir: path.join(t.dir, 'run'), wifi: false }));
+        const rejected = fc.sample(config.filter((c) => {
+          try {
+            parseDaemonConfig(c);
+            return false;
+          } catch {
+            return true;
+          }
+        }), 25);
+        for (const [i, c] of rejected.entries()) {
+          const f = path.join(t.dir, `config-${i}.json`);
+          await fs.writeFile(f, JSON.stringify(c));
+          const r = await runCli(cli, ['run', '--config', f], process.env);
+          runs++;
+          expect(r.code).toBe(2);
+          expect(r.stderr).toMatch(/^provision-linux: invalid configuration: [^\n]*provision\.\w[^\n]*\n$/);
+          expect(r.stderr).not.toContain(SECRET);
+          expect(r.stdout).toBe('');
+        }
+      } finally {
+        await t.cleanup();
+      }
+      console.log(`config loader end to end: ${runs} rejected config files, each exit 2 with a clean message`);
+    }, 120000);
   });
 });
