@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ReadStream } from 'node:tty';
 import { loadDaemonConfig, type DaemonConfig } from './daemon/config';
-import { callControl, controlSocketPath, DEFAULT_RUNTIME_DIR, type ControlRequest } from './daemon/control';
+import { callControl, controlSocketPath, DEFAULT_RUNTIME_DIR, statusSocketPath, type ControlRequest } from './daemon/control';
 import { startDaemon, type Daemon } from './daemon/daemon';
 import { EXIT } from './daemon/exit-status';
 import { isLockConflict } from './daemon/lock';
@@ -29,7 +29,8 @@ Options:
   --ssid NAME     (configure) the network name
   --open          (configure) the network is open: no passphrase (required for one)
 
-The control socket (<runtimeDir>/control.sock, default /run/provision) is root-only.
+The control socket (<runtimeDir>/control.sock, default /run/provision) is root-only;
+with "statusGroup" in the config, that group's members may run status.
 
 Exit status:
   0  ok
@@ -138,7 +139,8 @@ async function main(argv: string[]): Promise<void> {
 
   if (cmd === 'status') {
     try {
-      const r = await callControl(sock, { cmd: 'status' });
+      // Root uses the control socket; a member of the statusGroup the read-only status socket.
+      const r = await callControl(sock, { cmd: 'status' }).catch(() => callControl(statusSocketPath(cfg.runtimeDir ?? DEFAULT_RUNTIME_DIR), { cmd: 'status' }));
       process.stdout.write(`${JSON.stringify({ running: true, ...r }, null, 2)}\n`);
     } catch {
       const read = async (f: string) => {

@@ -10,10 +10,10 @@ import { isRoot } from './helpers';
 const NOBODY = 65534;
 const mode = async (p: string) => ((await fs.stat(p)).mode & 0o777).toString(8);
 
-/** Run `sh -c script` as the unprivileged user nobody (setpriv drops every privilege). */
-function asNobody(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Run `sh -c script` as the unprivileged user nobody (setpriv drops every privilege), in group `gid`. */
+function asNobody(script: string, env: NodeJS.ProcessEnv, gid = NOBODY): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const c = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--inh-caps=-all', 'sh', '-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', 'sh', '-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -106,6 +106,43 @@ describe.skipIf(why)(`control socket access and the single-instance lock${why ? 
       expect(await b.stop()).toBe(0);
     } finally {
       await a.stop();
+      await w.cleanup();
+    }
+  }, 60000);
+
+  it('statusGroup: its members may read status on status.sock, nothing else; others may not even that', async () => {
+    const w = await daemonWorld();
+    await fs.chmod(w.dir, 0o755);
+    // nogroup (gid 65534) stands for a provision group: nobody is its only member here.
+    const cfgFile = await w.config({ wifi: false, statusGroup: 'nogroup' });
+    await fs.chmod(cfgFile, 0o644);
+    await fs.chmod(path.dirname(cli), 0o755);
+    const d = startCli(cli, ['run', '--config', cfgFile], w.env);
+    try {
+      await d.waitEvent((e) => e.event === 'daemon-started', 'daemon-started');
+      const control = path.join(w.run, 'control.sock');
+      const status = path.join(w.run, 'status.sock');
+      const st = async (p: string) => fs.stat(p).then((x) => [(x.mode & 0o777).toString(8), x.gid]);
+      expect([await st(w.run), await st(control), await st(status)]).toEqual([['710', NOBODY], ['600', 0], ['660', NOBODY]]);
+      // A member: status works, through the CLI too; reset and configure are refused.
+      const ok = await asNobody(`echo '{"cmd":"status"}' | socat - UNIX-CONNECT:'${status}'`, w.env);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, cur: 0, resetting: false });
+      // The CLI as well, where nobody can read the checkout it was built in.
+      if ((await asNobody(`test -r '${cli}' && test -r '${path.join(path.dirname(cli), '..', '..', 'node_modules')}'`, w.env)).code === 0) {
+        const viaCli = await asNobody(`"${process.execPath}" "${cli}" status --config '${cfgFile}'`, w.env);
+        expect(JSON.parse(viaCli.stdout)).toMatchObject({ running: true, cur: 0 });
+      }
+      const reset = await asNobody(`echo '{"cmd":"reset"}' | socat - UNIX-CONNECT:'${status}'`, w.env);
+      expect(JSON.parse(reset.stdout)).toEqual({ ok: false, error: `${status} answers status only; reset needs root, on ${control}` });
+      const denied = await asNobody(`echo '{"cmd":"reset"}' | socat - UNIX-CONNECT:'${control}'`, w.env);
+      expect(denied.stderr).toMatch(/Permission denied/);
+      // Not a member (group daemon): not even status.
+      const other = await asNobody(`echo '{"cmd":"status"}' | socat - UNIX-CONNECT:'${status}'`, w.env, 1);
+      expect(other.stderr).toMatch(/Permission denied/);
+      expect(d.events.some((e) => e.event === 'reset' || e.event === 'reset-requested')).toBe(false);
+      expect(await d.stop()).toBe(0);
+    } finally {
+      await d.stop();
       await w.cleanup();
     }
   }, 60000);

@@ -57,6 +57,11 @@ export interface DaemonConfig {
   stateDir?: string;
   /** The control socket's directory (made mode 0700, root only). Default `/run/provision` (systemd `RuntimeDirectory=provision`). */
   runtimeDir?: string;
+  /**
+   * A group (name or gid) whose members may read `status` on `<runtimeDir>/status.sock`; `reset` and
+   * `configure` stay root-only. Default: none (root only).
+   */
+  statusGroup?: string;
   /** App configuration files a factory reset deletes. */
   userConfigFiles?: string[];
   /** The core's configuration (stable state, timeout, button timing, …). */
@@ -73,7 +78,7 @@ export interface DaemonConfig {
   gpioDevDir?: string;
 }
 
-const TOP = ['stateDir', 'runtimeDir', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
+const TOP = ['stateDir', 'runtimeDir', 'statusGroup', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -202,6 +207,9 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   only(json, '', TOP);
   for (const k of ['stateDir', 'runtimeDir']) {
     if (json[k] !== undefined && !(typeof json[k] === 'string' && json[k].startsWith('/'))) throw bad(k, 'must be an absolute path');
+  }
+  if (json.statusGroup !== undefined && !(typeof json.statusGroup === 'string' && /^[a-z_][a-z0-9_-]{0,31}$|^\d+$/i.test(json.statusGroup))) {
+    throw bad('statusGroup', 'must be a group name or a gid');
   }
   str(json, 'gpioChip', 'config');
   str(json, 'gpioDevDir', 'config');

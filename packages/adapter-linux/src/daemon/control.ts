@@ -17,6 +17,11 @@ export function controlSocketPath(runtimeDir: string): string {
   return path.join(runtimeDir, 'control.sock');
 }
 
+/** The read-only socket for the `statusGroup`: `<runtimeDir>/status.sock`. */
+export function statusSocketPath(runtimeDir: string): string {
+  return path.join(runtimeDir, 'status.sock');
+}
+
 /** Bounds on what one client can make the daemon hold or wait for. */
 export interface ControlLimits {
   /** Longest request line, bytes (without the newline). Longer → an error reply, then the connection is closed. Default 65536. */
@@ -36,6 +41,11 @@ export interface ServeControlOptions {
   clock?: Clock;
   /** Override some of the {@link DEFAULT_CONTROL_LIMITS}. */
   limits?: Partial<ControlLimits>;
+  /**
+   * Open the socket to this group (mode 0660, group `gid`) once it is bound. It is created 0600 all the
+   * same, so it only ever widens. Default: the daemon's user only (0600).
+   */
+  group?: number;
 }
 
 /** A control socket being served. */
@@ -191,7 +201,11 @@ export async function serveControl(file: string, handle: (req: ControlRequest) =
     }
   });
   server.on('error', () => undefined);
-  await fs.chmod(file, 0o600);
+  if (options.group === undefined) await fs.chmod(file, 0o600);
+  else {
+    await fs.chown(file, process.geteuid?.() ?? -1, options.group);
+    await fs.chmod(file, 0o660);
+  }
   return {
     connections: () => live.size,
     async close() {

@@ -10,8 +10,9 @@ import { createFileStorage, DEFAULT_STATE_DIR } from '../storage';
 import { createLinuxSystem } from '../system';
 import { createWifi, type LinuxWifi } from '../wifi/detect';
 import type { DaemonConfig } from './config';
-import { controlSocketPath, DEFAULT_RUNTIME_DIR, serveControl, type ControlLimits, type ControlRequest, type ControlServer } from './control';
+import { controlSocketPath, DEFAULT_RUNTIME_DIR, serveControl, statusSocketPath, type ControlLimits, type ControlRequest, type ControlServer } from './control';
 import { EXIT, type ExitStatus } from './exit-status';
+import { lookupGroup } from './group';
 import { lockStateDir, type StateDirLock } from './lock';
 import type { Logger } from './log';
 import { ensurePrivateDir } from './private-dir';
@@ -46,6 +47,8 @@ export interface Daemon {
   readonly provisioner: Provisioner;
   /** The control socket's path. */
   readonly socket: string;
+  /** The read-only `status` socket for `statusGroup`, when the config names one. */
+  readonly statusSocket?: string;
   /**
    * Resolves when the daemon cannot go on by itself: a factory reset wiped the device but every
    * reboot request failed ({@link EXIT}.REBOOT_FAILED). The process should `stop()` and exit with
@@ -242,59 +245,79 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       );
     }
 
-    await ensurePrivateDir(runtimeDir);
-    const control: ControlServer = await serveControl(
-      socket,
-      async (req: ControlRequest) => {
-        const p = provisioner;
-        switch (req.cmd) {
-          case 'status': {
-            const j = p.getResetJournal();
-            return {
-              cur: p.getCurState(),
-              max: p.getMaxState(),
-              provisioned: p.isProvisioned(),
-              wifiConfigured: p.isWifiConfigured(),
-              wifiState: p.getWifiState(),
-              wifiBackend: wifi?.backend ?? null,
-              ...(wifiDown ? { wifiUnavailable: wifiDown } : {}),
-              session: p.getSessionState(),
-              resetting: p.isResetting(),
-              ...(p.isResetting() ? { reboot: rebooter.progress() } : {}),
-              resets: j.resets.length,
-              lastReset: j.resets[j.resets.length - 1] ?? null,
-            };
-          }
-          case 'reset': {
-            if (ending) throw adapterError('not-supported', ending.reason);
-            log('reset-requested', { via: 'control socket' });
-            await p.factoryReset('app');
-            const o = await rebooter.outcome;
-            if (!o.ok) {
-              throw adapterError(
-                'not-supported',
-                `the factory reset wiped the device but ${o.error.message}; the daemon exits with status ${EXIT.REBOOT_FAILED} so that the service manager starts it again on the wiped state`,
-              );
-            }
-            return { reboot: 'requested' };
-          }
-          case 'configure':
-            if (!wifi) throw noWifi();
-            await p.configureSta({ ssid: req.ssid, ...(req.passphrase === undefined ? {} : { passphrase: req.passphrase }) });
-            return {};
-          default:
-            throw new Error(`unknown command ${JSON.stringify((req as { cmd?: unknown }).cmd)}; allowed: status, reset, configure`);
+    /** One control request; the status socket passes only `status` here. */
+    async function handle(req: ControlRequest): Promise<object> {
+      const p = provisioner;
+      switch (req.cmd) {
+        case 'status': {
+          const j = p.getResetJournal();
+          return {
+            cur: p.getCurState(),
+            max: p.getMaxState(),
+            provisioned: p.isProvisioned(),
+            wifiConfigured: p.isWifiConfigured(),
+            wifiState: p.getWifiState(),
+            wifiBackend: wifi?.backend ?? null,
+            ...(wifiDown ? { wifiUnavailable: wifiDown } : {}),
+            session: p.getSessionState(),
+            resetting: p.isResetting(),
+            ...(p.isResetting() ? { reboot: rebooter.progress() } : {}),
+            resets: j.resets.length,
+            lastReset: j.resets[j.resets.length - 1] ?? null,
+          };
         }
-      },
-      { clock, ...(options.control ? { limits: options.control } : {}) },
-    );
+        case 'reset': {
+          if (ending) throw adapterError('not-supported', ending.reason);
+          log('reset-requested', { via: 'control socket' });
+          await p.factoryReset('app');
+          const o = await rebooter.outcome;
+          if (!o.ok) {
+            throw adapterError(
+              'not-supported',
+              `the factory reset wiped the device but ${o.error.message}; the daemon exits with status ${EXIT.REBOOT_FAILED} so that the service manager starts it again on the wiped state`,
+            );
+          }
+          return { reboot: 'requested' };
+        }
+        case 'configure':
+          if (!wifi) throw noWifi();
+          await p.configureSta({ ssid: req.ssid, ...(req.passphrase === undefined ? {} : { passphrase: req.passphrase }) });
+          return {};
+        default:
+          throw new Error(`unknown command ${JSON.stringify((req as { cmd?: unknown }).cmd)}; allowed: status, reset, configure`);
+    }
+    }
+
+    await ensurePrivateDir(runtimeDir);
+    const statusSocket = statusSocketPath(runtimeDir);
+    // Only the lock holder gets here: a status socket left by an earlier run is stale.
+    await fs.rm(statusSocket, { force: true });
+    const gid = config.statusGroup === undefined ? undefined : await lookupGroup(config.statusGroup);
+    const limits = options.control ? { limits: options.control } : {};
+    const control: ControlServer = await serveControl(socket, handle, { clock, ...limits });
     cleanups.push(() => control.close());
+    if (gid !== undefined) {
+      // The group may pass through the directory (not list it) to reach status.sock; control.sock
+      // stays 0600, and connecting needs write permission on the socket itself.
+      await fs.chown(runtimeDir, process.geteuid?.() ?? -1, gid);
+      await fs.chmod(runtimeDir, 0o710);
+      const status = await serveControl(
+        statusSocket,
+        async (req) => {
+          if (req.cmd !== 'status') throw adapterError('not-supported', `${statusSocket} answers status only; ${req.cmd} needs root, on ${socket}`);
+          return handle(req);
+        },
+        { clock, ...limits, group: gid },
+      );
+      cleanups.push(() => status.close());
+    }
 
     return {
       get provisioner() {
         return provisioner;
       },
       socket,
+      ...(gid === undefined ? {} : { statusSocket }),
       ended,
       async stop() {
         if (stopped) return;
