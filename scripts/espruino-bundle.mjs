@@ -5,6 +5,7 @@
 // `module.exports = {…}`. The rewrites only lower the RAM the module takes on Espruino.
 import { parse } from 'acorn';
 import { build, transform } from 'esbuild';
+import { captureArrowThis, checkNoArrowThis } from './espruino-arrows.mjs';
 import { applyEdits, eachChild, foldModuleFunctions, foldPrivateMethods, within } from './espruino-dispatch.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -154,7 +155,9 @@ export async function buildEspruino(entry, outBase, banner, hot) {
   // Methods first: a function whose body then holds a method dispatcher (which reads `arguments`) is
   // not folded into a module dispatcher, where it would find the wrong `arguments`.
   const methods = foldPrivateMethods(res.outputFiles[0].text, privateNames, FOLD_MAX_CHARS, roots);
-  const folded = foldModuleFunctions(methods, FOLD_MAX_CHARS, roots);
+  // No arrow function may mention `this` (the debug interpreter asserts where one is parsed but not
+  // run, as in a dispatcher's cases not taken): see espruino-arrows.mjs.
+  const folded = captureArrowThis(foldModuleFunctions(methods, FOLD_MAX_CHARS, roots));
   // Minified after folding: the dispatchers' cases get short local names like any other function.
   const minified = await transform(folded, {
     format: 'esm',
@@ -168,6 +171,7 @@ export async function buildEspruino(entry, outBase, banner, hot) {
     let code = paramsToArguments(toModuleExports(text));
     if (banner) code = `/* ${banner} */\n${code}`;
     const file = `${outBase}${suffix}.js`;
+    checkNoArrowThis(code, file);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, code);
     sizes[file] = Buffer.byteLength(code);

@@ -1,5 +1,5 @@
-// The scenarios of scenarios.ts on the real Espruino interpreter named by ESPRUINO_BIN (skipped
-// without it). The module is written into the interpreter's Storage as the file "provision" in chunks,
+// The scenarios of scenarios.ts on the real Espruino interpreter: a release build named by
+// ESPRUINO_BIN and a debug build (assertions on) named by ESPRUINO_BIN_DEBUG, each skipped without it. The module is written into the interpreter's Storage as the file "provision" in chunks,
 // as the Espruino tools upload it (a 32-bit build cannot hold the whole source string in RAM), then
 // each boot of a scenario is a new interpreter process on the same flash (./espruino.flash in its
 // working directory) doing require('provision').
@@ -12,7 +12,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFlash, ESPRUINO_BIN, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
+import { copyFlash, ESPRUINO_INTERPRETERS, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
 import { ensureBundle } from './bundle';
 import { CONFIG, checkScenario, SCENARIOS } from './scenarios';
 
@@ -27,9 +27,9 @@ const FAILS = ['watchdog'];
  * stays in flash (a script run from a file is copied into RAM, which a Puck.js-sized pool cannot spare
  * beside the module).
  */
-async function bootFromStorage(dir: string, script: string): Promise<EspruinoRun> {
-  await uploadToStorage(dir, 'boot', script, FAILS);
-  return runEspruino(dir, `require('boot');`);
+async function bootFromStorage(dir: string, script: string, bin: string | undefined): Promise<EspruinoRun> {
+  await uploadToStorage(dir, 'boot', script, FAILS, bin);
+  return runEspruino(dir, `require('boot');`, bin);
 }
 
 /** What every boot gets before the scenario: the environment scenarios.ts describes, in the subset. */
@@ -92,75 +92,77 @@ prov.start().then(function () {
 });
 `;
 
-describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
-  let base = '';
-  let code = '';
-  const runs: { [name: string]: EspruinoRun[] } = {};
+for (const { name: build, env, bin } of ESPRUINO_INTERPRETERS) {
+  describe.skipIf(!bin)(`on the real Espruino interpreter, ${build} (set ${env} to an interpreter binary to run these)`, () => {
+    let base = '';
+    let code = '';
+    const runs: { [name: string]: EspruinoRun[] } = {};
 
-  beforeAll(async () => {
-    code = ensureBundle();
-    base = espruinoWorkDir('provision-adapter-espruino-');
-    const install = join(base, 'install');
-    mkdirSync(install);
-    await uploadToStorage(install, 'provision', code, FAILS);
-    const jobs = Object.keys(SCENARIOS).map(async (name) => {
-      const dir = join(base, name);
-      copyFlash(install, dir);
-      runs[name] = [];
-      for (const boot of SCENARIOS[name]) runs[name].push(await bootFromStorage(dir, PRELUDE + boot));
-    });
-    jobs.push(
-      (async () => {
-        const dir = join(base, 'memory');
+    beforeAll(async () => {
+      code = ensureBundle();
+      base = espruinoWorkDir('provision-adapter-espruino-');
+      const install = join(base, 'install');
+      mkdirSync(install);
+      await uploadToStorage(install, 'provision', code, FAILS, bin);
+      const jobs = Object.keys(SCENARIOS).map(async (name) => {
+        const dir = join(base, name);
         copyFlash(install, dir);
-        // From Storage like every boot: a script run from a file sits in RAM until it has run, and
-        // freeing it between the two readings would hide that much of the provisioner's memory.
-        runs.memory = [await bootFromStorage(dir, PRELUDE + MEMORY)];
-      })(),
-    );
-    await Promise.all(jobs);
-  }, 240_000);
+        runs[name] = [];
+        for (const boot of SCENARIOS[name]) runs[name].push(await bootFromStorage(dir, PRELUDE + boot, bin));
+      });
+      jobs.push(
+        (async () => {
+          const dir = join(base, 'memory');
+          copyFlash(install, dir);
+          // From Storage like every boot: a script run from a file sits in RAM until it has run, and
+          // freeing it between the two readings would hide that much of the provisioner's memory.
+          runs.memory = [await bootFromStorage(dir, PRELUDE + MEMORY, bin)];
+        })(),
+      );
+      await Promise.all(jobs);
+    }, 240_000);
 
-  afterAll(() => {
-    if (base) rmSync(base, { recursive: true, force: true });
-  });
+    afterAll(() => {
+      if (base) rmSync(base, { recursive: true, force: true });
+    });
 
-  const results = (name: string): { [k: string]: unknown }[] => {
-    const all: { [k: string]: unknown }[] = [];
-    for (const run of runs[name]) {
-      expectClean(run, FAILS);
-      all.push(...run.results);
-    }
-    return all;
-  };
+    const results = (name: string): { [k: string]: unknown }[] => {
+      const all: { [k: string]: unknown }[] = [];
+      for (const run of runs[name]) {
+        expectClean(run, FAILS);
+        all.push(...run.results);
+      }
+      return all;
+    };
 
-  it('loads from Storage; the module plus a started provisioner with all its ports fits the memory budget', () => {
-    const r = results('memory');
-    expect(r.length).toBe(1);
-    const m = r[0] as { module: number; total: number; pool: number; stored: number; exports: string[] };
-    expect(m.stored).toBe(code.length);
-    expect(m.exports).toEqual(expect.arrayContaining(['createProvisioner', 'createEspruinoPorts', 'validateConfig', 'State']));
-    console.log(`espruino memory: ${m.total} vars (module ${m.module}, running provisioner with ports ${m.total - m.module}; pool ${m.pool})`);
-    expect(m.module).toBeGreaterThan(0);
-    expect(m.total).toBeLessThan(MEMORY_BUDGET);
-  });
+    it('loads from Storage; the module plus a started provisioner with all its ports fits the memory budget', () => {
+      const r = results('memory');
+      expect(r.length).toBe(1);
+      const m = r[0] as { module: number; total: number; pool: number; stored: number; exports: string[] };
+      expect(m.stored).toBe(code.length);
+      expect(m.exports).toEqual(expect.arrayContaining(['createProvisioner', 'createEspruinoPorts', 'validateConfig', 'State']));
+      console.log(`espruino memory: ${m.total} vars (module ${m.module}, running provisioner with ports ${m.total - m.module}; pool ${m.pool})`);
+      expect(m.module).toBeGreaterThan(0);
+      expect(m.total).toBeLessThan(MEMORY_BUDGET);
+    });
 
-  it('fresh device → configureSta → connected → setCurState(3): provisioned, credentials persisted after the connection (R8.4, R6.1)', () => {
-    checkScenario('provisioned', results('provisioned'));
+    it('fresh device → configureSta → connected → setCurState(3): provisioned, credentials persisted after the connection (R8.4, R6.1)', () => {
+      checkScenario('provisioned', results('provisioned'));
+    });
+    it('wrong password ×3 → reset bad-credentials: record, app config and credentials wiped, journal kept, one reboot (R8.2, R7.2)', () => {
+      checkScenario('badCredentials', results('badCredentials'));
+    });
+    it('provisioning session: wrong passphrase → cred-fail, resetOnFailure, right one → cred-success, stopSession (§8)', () => {
+      checkScenario('session', results('session'));
+    });
+    it('long press → reset button, latched in the journal (R5.3, R5.5)', () => {
+      checkScenario('longPress', results('longPress'));
+    });
+    it('stuck button across a reboot: reports stuck, cannot reset again; releasing clears the latch (R5.5)', () => {
+      checkScenario('stuckButton', results('stuckButton'));
+    });
+    it('reboot mid-provisioning (a new process on the same flash) → timeout re-armed at start → reset timeout (R4.3, R4.4)', () => {
+      checkScenario('rebootMidProvisioning', results('rebootMidProvisioning'));
+    });
   });
-  it('wrong password ×3 → reset bad-credentials: record, app config and credentials wiped, journal kept, one reboot (R8.2, R7.2)', () => {
-    checkScenario('badCredentials', results('badCredentials'));
-  });
-  it('provisioning session: wrong passphrase → cred-fail, resetOnFailure, right one → cred-success, stopSession (§8)', () => {
-    checkScenario('session', results('session'));
-  });
-  it('long press → reset button, latched in the journal (R5.3, R5.5)', () => {
-    checkScenario('longPress', results('longPress'));
-  });
-  it('stuck button across a reboot: reports stuck, cannot reset again; releasing clears the latch (R5.5)', () => {
-    checkScenario('stuckButton', results('stuckButton'));
-  });
-  it('reboot mid-provisioning (a new process on the same flash) → timeout re-armed at start → reset timeout (R4.3, R4.4)', () => {
-    checkScenario('rebootMidProvisioning', results('rebootMidProvisioning'));
-  });
-});
+}
