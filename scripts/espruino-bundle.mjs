@@ -7,8 +7,9 @@ import { parse } from 'acorn';
 import { build, transform } from 'esbuild';
 import { captureArrowThis, checkNoArrowThis } from './espruino-arrows.mjs';
 import { applyEdits, eachChild, foldModuleFunctions, foldPrivateMethods, within } from './espruino-dispatch.mjs';
+import { stripClassMembers } from './espruino-strip.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /** Syntax Espruino lacks. esbuild lowers what it can and fails the build on the rest. */
 export const ESPRUINO_SUPPORTED = {
@@ -116,6 +117,23 @@ export function paramsToArguments(code) {
 }
 
 /**
+ * An esbuild plugin that resolves a relative import of file `from` (absolute, with its extension) to
+ * file `to` instead, for each pair of `map`.
+ */
+function replaceModules(map) {
+  return {
+    name: 'espruino-replace-modules',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const base = resolve(dirname(args.importer), args.path);
+        for (const ext of ['', '.ts', '.js']) if (map[base + ext]) return { path: map[base + ext] };
+        return undefined;
+      });
+    },
+  };
+}
+
+/**
  * Largest total of function-body characters folded into one dispatcher. Espruino reads a function's
  * whole text on every call, so a call of a folded function costs reading its dispatcher: a smaller cap
  * keeps calls fast, a larger one saves more variables. Measured on the adapter's module (Puck layout;
@@ -127,11 +145,15 @@ export const FOLD_MAX_CHARS = 1000;
 
 /**
  * Build `entry` into `outBase.js` (readable) and `outBase.min.js` (minified).
+ * @param options what a board-sized build leaves out: `replace` maps a source file (absolute path) to
+ *   the file built in its place; `strip: { className, drop, empty }` removes public methods of a class
+ *   and empties private ones (see espruino-strip.mjs).
  * @param hot names of module-level functions, classes or objects on the steady-state path (the LED
  *   blink, the clock): they, and everything they refer to, are never folded into a dispatcher.
  * @returns the byte sizes written
  */
-export async function buildEspruino(entry, outBase, banner, hot) {
+export async function buildEspruino(entry, outBase, banner, hot, options) {
+  const opt = options || {};
   const common = {
     entryPoints: [entry],
     bundle: true,
@@ -148,13 +170,27 @@ export async function buildEspruino(entry, outBase, banner, hot) {
     treeShaking: true,
     // Private members end in "_": mangled, so they take fewer Espruino variables.
     mangleProps: /_$/,
+    // A board-sized build puts a module of its own in place of one it does not carry.
+    plugins: opt.replace ? [replaceModules(opt.replace)] : [],
   };
   const res = await build({ ...common, minify: false, keepNames: false, mangleCache: {} });
   const privateNames = new Set(Object.values(res.mangleCache).filter((v) => typeof v === 'string'));
   const roots = new Set(hot || []);
+  let text = res.outputFiles[0].text;
+  if (opt.strip) {
+    // A board-sized build: members it does not carry are removed, then what only they used.
+    const st = opt.strip;
+    const mangled = (n) => (typeof res.mangleCache[n] === 'string' ? res.mangleCache[n] : n);
+    // Until nothing changes: tree shaking can drop the last user of another private method.
+    for (let prev = '', pass = 0; text !== prev; pass++) {
+      prev = text;
+      text = stripClassMembers(text, st.className, pass ? [] : st.drop || [], pass ? [] : (st.empty || []).map(mangled), privateNames);
+      text = (await transform(text, { format: 'esm', target: 'es2020', supported: ESPRUINO_SUPPORTED, treeShaking: true, legalComments: 'none' })).code;
+    }
+  }
   // Methods first: a function whose body then holds a method dispatcher (which reads `arguments`) is
   // not folded into a module dispatcher, where it would find the wrong `arguments`.
-  const methods = foldPrivateMethods(res.outputFiles[0].text, privateNames, FOLD_MAX_CHARS, roots);
+  const methods = foldPrivateMethods(text, privateNames, FOLD_MAX_CHARS, roots);
   // No arrow function may mention `this` (the debug interpreter asserts where one is parsed but not
   // run, as in a dispatcher's cases not taken): see espruino-arrows.mjs.
   const folded = captureArrowThis(foldModuleFunctions(methods, FOLD_MAX_CHARS, roots));
