@@ -212,5 +212,8 @@ export async function buildEspruino(entry, outBase, banner, hot, options) {
     writeFileSync(file, code);
     sizes[file] = Buffer.byteLength(code);
   }
+  // The bundles assign module.exports: CommonJS, in packages whose .js files are ESM ("type":
+  // "module"). This folder's own package.json says so to Node's require() and to bundlers.
+  writeFileSync(`${dirname(outBase)}/package.json`, `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
   return sizes;
 }

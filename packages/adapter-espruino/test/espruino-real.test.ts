@@ -13,8 +13,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFlash, ESPRUINO_INTERPRETERS, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
-import { ensureBundle } from './bundle';
-import { CONFIG, checkScenario, SCENARIOS } from './scenarios';
+import { BUILDS, ensureBundle } from './bundle';
+import { CONFIG, checkScenario, LED_SCENARIOS, LED_TITLES, SCENARIOS } from './scenarios';
 
 /** Variables (blocks): the module loaded from Storage plus one started provisioner with all its ports. */
 const MEMORY_BUDGET = 1250; // measures 1154 (the Espruino build folds private functions into dispatchers)
@@ -165,4 +165,42 @@ for (const { name: build, env, bin } of ESPRUINO_INTERPRETERS) {
       checkScenario('rebootMidProvisioning', results('rebootMidProvisioning'));
     });
   });
+}
+
+// The scenarios every build runs, on each interpreter: the button + LED build lacks only Wi-Fi.
+for (const { name: build, env, bin } of ESPRUINO_INTERPRETERS) {
+  for (const { name, file } of BUILDS) {
+    describe.skipIf(!bin)(`${name} on the real Espruino interpreter, ${build} (set ${env} to run these)`, () => {
+      let base = '';
+      const runs: { [name: string]: EspruinoRun[] } = {};
+      beforeAll(async () => {
+        const code = ensureBundle(file);
+        base = espruinoWorkDir('provision-adapter-espruino-builds-');
+        const install = join(base, 'install');
+        mkdirSync(install);
+        await uploadToStorage(install, 'provision', code, FAILS, bin);
+        await Promise.all(
+          LED_SCENARIOS.map(async (scenario) => {
+            const dir = join(base, scenario);
+            copyFlash(install, dir);
+            runs[scenario] = [];
+            for (const boot of SCENARIOS[scenario]) runs[scenario].push(await bootFromStorage(dir, PRELUDE + boot, bin));
+          }),
+        );
+      }, 240_000);
+      afterAll(() => {
+        if (base) rmSync(base, { recursive: true, force: true });
+      });
+      for (const scenario of LED_SCENARIOS) {
+        it(LED_TITLES[scenario], () => {
+          const all: { [k: string]: unknown }[] = [];
+          for (const run of runs[scenario]) {
+            expectClean(run, FAILS);
+            all.push(...run.results);
+          }
+          checkScenario(scenario, all);
+        });
+      }
+    });
+  }
 }
