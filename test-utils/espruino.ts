@@ -172,11 +172,11 @@ export interface EspruinoRun {
 
 /**
  * Espruino-subset script lines for the start of a script: `out(o)` prints `RESULT <json>` (what
- * {@link runEspruino} collects into `results`), and an uncaught error prints an `Uncaught …` line
+ * {@link runEspruino} collects into `results`; two arguments, so no third copy of the text is made), and an uncaught error prints an `Uncaught …` line
  * (which {@link expectClean} fails on) and quits.
  */
 export const SCRIPT_HEAD = `
-function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
+function out(o) { console.log('RESULT', JSON.stringify(o)); }
 process.on('uncaughtException', function (e) { console.log('Uncaught ' + e + (e && e.stack ? ' ' + e.stack : '')); quit(); });
 `;
 

@@ -33,33 +33,32 @@ async function bootFromStorage(dir: string, script: string, bin: string | undefi
 }
 
 /** What every boot gets before the scenario: the environment scenarios.ts describes, in the subset. */
-const PRELUDE = `${SCRIPT_HEAD}function done() { quit(); }
+// Lean, so that a scenario fits the 1700-variable pool of an ESP8266-sized build beside the module: the
+// LED is a real pin (the interpreter's own digitalWrite), the button one watched pin in JS.
+const PRELUDE = `${SCRIPT_HEAD}var done = quit;
 setTimeout(function () { console.log('watchdog: the scenario never finished'); quit(); }, 8000);
 global.SILENT = false; // global: the Wifi module below is evaluated in its own scope
-var BTN = 'BTNPIN', LEDPIN = 'LEDPIN';
-var PINS = {}, WATCHES = [], NEXT_WATCH = 1, REBOOTS = 0;
-global.digitalRead = function (p) { return PINS[p] ? 1 : 0; };
-global.digitalWrite = function (p, v) { PINS[p] = v ? 1 : 0; };
-global.pinMode = function () {};
-global.setWatch = function (fn, p, o) { var w = { id: NEXT_WATCH++, fn: fn, pin: p, last: undefined }; WATCHES.push(w); return w.id; };
+var BTN = D0, LEDPIN = D5;
+var LEVEL = 0, WATCHES = [], NEXT_WATCH = 1, LAST, REBOOTS = 0;
+global.digitalRead = function (p) { return p === BTN ? LEVEL : 0; };
+global.setWatch = function (fn, p) { WATCHES.push({ id: NEXT_WATCH, fn: fn, pin: p }); return NEXT_WATCH++; };
 global.clearWatch = function (id) {
   if (id === undefined) throw new Error('clearWatch(undefined) not allowed');
   WATCHES = WATCHES.filter(function (w) { return w.id !== id; });
 };
-function drive(v) {
-  PINS.BTNPIN = v;
-  var t = getTime();
-  WATCHES.slice().forEach(function (w) { if (w.pin === 'BTNPIN') { w.fn({ state: !!v, time: t, lastTime: w.last, pin: w.pin }); w.last = t; } });
+function press(v) {
+  LEVEL = v === undefined ? 1 : v; // release() is press(0)
+  var t = getTime(), ws = WATCHES.slice();
+  for (var i = 0; i < ws.length; i++) if (ws[i].pin === BTN) ws[i].fn({ state: !!LEVEL, time: t, lastTime: LAST, pin: BTN });
+  LAST = t;
 }
-function press() { drive(1); }
-function release() { drive(0); }
+var release = press.bind(undefined, 0);
 E.reboot = function () { REBOOTS++; };
 function reboots() { return REBOOTS; }
 Modules.addCached('Wifi', function () {
   var pending;
-  function cancel() { if (pending !== undefined) { clearTimeout(pending); pending = undefined; } }
   exports.connect = function (ssid, o, cb) {
-    cancel();
+    exports.disconnect();
     if (SILENT) return;
     pending = setTimeout(function () {
       pending = undefined;
@@ -70,7 +69,7 @@ Modules.addCached('Wifi', function () {
       setTimeout(cb, 0, known ? 'AUTH_FAIL' : 'NO_AP_FOUND');
     }, 20);
   };
-  exports.disconnect = function (cb) { cancel(); if (cb) setTimeout(cb, 0); };
+  exports.disconnect = function (cb) { if (pending !== undefined) { clearTimeout(pending); pending = undefined; } if (cb) setTimeout(cb, 0); };
 });
 `;
 

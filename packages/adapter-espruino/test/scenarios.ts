@@ -23,13 +23,16 @@ var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, 
 var prov = P.createProvisioner(ports, ${CONFIG});
 var events = [];
 var t0 = Math.round(getTime() * 1000);
-function ms() { return Math.round(getTime() * 1000) - t0; }
-prov.on('state', function (s) { events.push('state ' + s.cur + '/' + s.max); });
-prov.on('reset', function (r) { events.push('reset ' + r.cause + ' @' + ms()); });
-prov.on('wifi', function (w) { events.push('wifi ' + w.state + (w.reason ? ' ' + w.reason : '') + (w.raw !== undefined ? ' ' + w.raw : '')); });
-prov.on('button', function (b) { events.push('button ' + b.type); });
-prov.on('error', function (e) { events.push('error ' + e.message); });
-prov.on('warning', function (w) { events.push('warning ' + w.message); });
+// One listener for every event, told apart by the payload's shape: each function costs memory on the
+// board, and a scenario must fit an ESP8266-sized pool beside the module.
+function log(x) {
+  events.push(x.cur !== undefined ? 'state ' + x.cur + '/' + x.max
+    : x.cause !== undefined && x.message === undefined ? 'reset ' + x.cause + ' @' + (Math.round(getTime() * 1000) - t0)
+    : x.state !== undefined ? 'wifi ' + x.state + (x.reason ? ' ' + x.reason : '') + (x.raw !== undefined ? ' ' + x.raw : '')
+    : x.type !== undefined ? 'button ' + x.type
+    : (x.code !== undefined ? 'error ' : 'warning ') + x.message);
+}
+['state', 'reset', 'wifi', 'button', 'error', 'warning'].forEach(function (n) { prov.on(n, log); });
 function summary() {
   return {
     cur: prov.getCurState(), max: prov.getMaxState(), provisioned: prov.isProvisioned(), wifiConfigured: prov.isWifiConfigured(),
@@ -39,7 +42,7 @@ function summary() {
 }
 // Steps wait for what they follow (polled on the script's own clock), never for a fixed window of time
 // that a loaded machine can stretch; the watchdog ends a boot whose awaited event never comes.
-function when(cond, then) { (function poll() { if (cond()) then(); else setTimeout(poll, 10); })(); }
+function when(cond, then) { if (cond()) then(); else setTimeout(function () { when(cond, then); }, 10); }
 function rebooted() { return reboots() > 0; }
 function finish(afterMs) { setTimeout(function () { out(summary()); prov.stop(); if (WIFI) ports.wifi.disconnect(); done(); }, afterMs); }
 `;
