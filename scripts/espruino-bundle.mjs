@@ -1,8 +1,11 @@
 // Bundles TypeScript into one module in the Espruino language subset (see the spec's ESPRUINO.md):
 // esbuild, ESM output at ES2020 with `supported` overrides so that syntax Espruino lacks either fails
-// the build or is lowered; private functions folded into dispatchers (espruino-dispatch.mjs), then
-// minified; parameters moved into locals read from `arguments`; the final `export {…}` rewritten into
-// `module.exports = {…}`. The rewrites only lower the RAM the module takes on Espruino.
+// the build or is lowered; for a board-sized build, the members it does not carry removed
+// (espruino-strip.mjs); private functions folded into dispatchers (espruino-dispatch.mjs); arrow
+// functions given a local instead of `this` (espruino-arrows.mjs: the debug interpreter asserts on
+// them otherwise), then minified; parameters moved into locals read from `arguments`; the final
+// `export {…}` rewritten into `module.exports = {…}`, and checked to hold no arrow using `this`. The
+// rewrites only lower the RAM the module takes on Espruino, or keep it correct there.
 import { parse } from 'acorn';
 import { build, transform } from 'esbuild';
 import { captureArrowThis, checkNoArrowThis } from './espruino-arrows.mjs';
@@ -145,11 +148,11 @@ export const FOLD_MAX_CHARS = 1000;
 
 /**
  * Build `entry` into `outBase.js` (readable) and `outBase.min.js` (minified).
+ * @param hot names of module-level functions, classes or objects on the steady-state path (the LED
+ *   blink, the clock): they, and everything they refer to, are never folded into a dispatcher.
  * @param options what a board-sized build leaves out: `replace` maps a source file (absolute path) to
  *   the file built in its place; `strip: { className, drop, empty }` removes public methods of a class
  *   and empties private ones (see espruino-strip.mjs).
- * @param hot names of module-level functions, classes or objects on the steady-state path (the LED
- *   blink, the clock): they, and everything they refer to, are never folded into a dispatcher.
  * @returns the byte sizes written
  */
 export async function buildEspruino(entry, outBase, banner, hot, options) {
