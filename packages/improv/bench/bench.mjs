@@ -12,19 +12,12 @@ import { createProvisioner, defaultClock } from '@provision/core';
 import { createMemoryStorage, createRecordingSystem, createSimulatedWifi } from '@provision/core/testing';
 import { createImprovDevice, encodeRpc } from '../dist/index.js';
 import { attachImprov } from '../dist/serial.js';
+import { table } from '../../../scripts/bench-table.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.env.BENCH_N ?? 1000);
 const PTY_N = Number(process.env.BENCH_PTY_N ?? 100);
 
-function table(title, rows) {
-  console.log(`\n${title}`);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  rows.forEach((r, n) => {
-    console.log(`  ${r.map((c, i) => String(c).padEnd(widths[i])).join('  ')}`);
-    if (n === 0) console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  });
-}
 
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);

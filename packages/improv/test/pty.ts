@@ -1,6 +1,6 @@
 // A pseudo-terminal pair from socat, and the reference Improv client (improv-wifi-serial-sdk) loaded
 // in Node behind a Web-Serial-shaped shim over a real `serialport` on one end of the pair.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -13,44 +13,7 @@ import { SerialPort } from 'serialport';
 /** True when socat is installed. */
 export const HAS_SOCAT = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 
-export interface PtyPair {
-  /** The client's end. */
-  host: string;
-  /** The device's end. */
-  device: string;
-  close(): Promise<void>;
-}
-
-/** Two linked PTYs (raw, no echo), like a USB serial cable between a computer and a device. */
-export function createPtyPair(): Promise<PtyPair> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`socat did not report two PTYs: ${err}`));
-    }, 5000);
-    child.once('error', reject);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const paths = [...err.matchAll(/PTY is (\S+)/g)].map((m) => m[1]!);
-      if (paths.length < 2) return;
-      clearTimeout(timer);
-      child.stderr!.removeAllListeners('data');
-      child.stderr!.resume();
-      resolve({
-        host: paths[0]!,
-        device: paths[1]!,
-        close: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-  });
-}
+export { createPtyPair, type PtyPair } from '@provision/adapter-esp32-bridge/simulator';
 
 /** The reference client's class, as its `dist/serial.js` declares it. */
 export type ImprovSerialClass = typeof import('improv-wifi-serial-sdk/dist/serial.js').ImprovSerial;
