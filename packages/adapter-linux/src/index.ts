@@ -32,3 +32,12 @@ export type { DaemonButtonConfig, DaemonConfig, DaemonLedConfig, DaemonWifiConfi
 export { logLine } from './daemon/log';
 export type { Logger } from './daemon/log';
 export type { AdapterError, AdapterErrorCode } from './errors';
+export type { AccessPoint, AccessPointBackend } from './access-point/access-point';
+export { DEFAULT_AP_ADDRESS, resolveAccessPointSettings, shortIdFromMac } from './access-point/settings';
+export type { AccessPointOptions, AccessPointSettings } from './access-point/settings';
+export { createPortalServer } from './portal/server';
+export type { PortalHandler, PortalLimits, PortalServer, PortalServerOptions, ResolvedPortalLimits } from './portal/server';
+export { startPortalTransport } from './portal/transport';
+export type { PortalConfig, PortalDeps, PortalTransport } from './portal/transport';
+export { failureMessage } from './portal/status';
+export type { PortalPhase, PortalStatus } from './portal/status';
