@@ -48,3 +48,7 @@ export type { HostapdAccessPoint, HostapdOptions } from './access-point/hostapd'
 export type { HostapdDriver } from './access-point/hostapd-config';
 export { createNetworkManagerAccessPoint } from './access-point/network-manager';
 export type { NetworkManagerAccessPoint, NetworkManagerAccessPointOptions } from './access-point/network-manager';
+export { parsePortalConfig } from './portal/config';
+export type { DaemonPortalConfig } from './portal/config';
+export { launchPortal } from './portal/launch';
+export type { LaunchPortalDeps } from './portal/launch';

@@ -3,10 +3,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fixtures, tempDir } from './helpers';
 import { nmMockUnavailable, startDbusMock, type NmPeer } from './nm-peer';
+import { createProvisioner } from '@provision/core';
+import { createMemoryStorage, createRecordingSystem, createSimulatedWifi } from '@provision/core/testing';
 import { createAccessPoint } from '../src/access-point/detect';
+import { nodeClock } from '../src/clock';
+import { launchPortal } from '../src/portal/launch';
 import { createNetworkManagerAccessPoint } from '../src/access-point/network-manager';
 import { resolveAccessPointSettings } from '../src/access-point/settings';
 
@@ -81,6 +85,25 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
     const noBus = await createAccessPoint({ ifname: 'wlan0', shortId: '3F2A', busAddress: `unix:path=${path.join(work.dir, 'no-bus')}` });
     expect(noBus.backend).toBe('hostapd');
     await expect(createAccessPoint({ ifname: 'nosuch0', busAddress: peer.address })).rejects.toThrow(/no interface 'nosuch0' to name the access point after \(set shortId\)/);
+  });
+
+  it('R11.3 the daemon launch: the AP connection while the portal runs, gone after success and the grace period', async () => {
+    const clock = nodeClock;
+    const wifi = createSimulatedWifi(clock, { joinMs: 0, ip: '192.168.1.50' });
+    wifi.addNetwork('HomeNet', 'correct-horse');
+    const prov = createProvisioner({ clock, storage: createMemoryStorage(), system: createRecordingSystem(clock), wifi });
+    await prov.start();
+    const portal = await launchPortal(prov, { enabled: true, shortId: '3F2A', address: '127.0.0.1/8', port: 0, listenHost: '127.0.0.1', graceMs: 0, backend: 'network-manager' }, { wifi, ifname: 'wlan0', busAddress: peer.address });
+    onTestFinished(() => portal.stop());
+    expect(portal.state()).toEqual({ accessPoint: true, portal: true });
+    expect(portal.networks().map((n) => n.ssid)).toEqual(['HomeNet']);
+    expect(await ours()).toBe(1);
+    const r = await fetch(`${portal.url()}connect`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ssid: 'HomeNet', passphrase: 'correct-horse' }) });
+    expect(r.status).toBe(202);
+    await portal.stopped;
+    expect(portal.status()).toMatchObject({ phase: 'connected', ip: '192.168.1.50' });
+    expect(await ours()).toBe(0);
+    prov.stop();
   });
 
   it('R9.1 an interface NetworkManager does not have is named in the error', async () => {
