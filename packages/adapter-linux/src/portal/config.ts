@@ -61,7 +61,9 @@ export function parsePortalConfig(value: unknown, field = 'transports.portal'): 
   const set = <K extends keyof DaemonPortalConfig>(k: K, v: DaemonPortalConfig[K] | undefined) => {
     if (v !== undefined) out[k] = v;
   };
-  set('ssidPrefix', str('ssidPrefix', /^[^\u0000-\u001f]{1,27}$/u, '1 to 27 printable characters'));
+  const prefix = str('ssidPrefix', /^.{1,27}$/u, '1 to 27 printable characters');
+  if (prefix !== undefined && [...prefix].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw bad('ssidPrefix', 'must be 1 to 27 printable characters');
+  set('ssidPrefix', prefix);
   if (o.password !== undefined && (typeof o.password !== 'string' || (o.password !== '' && !/^[\x20-\x7e]{8,63}$/.test(o.password)))) {
     throw bad('password', 'must be empty (an open access point) or 8 to 63 printable ASCII characters');
   }
