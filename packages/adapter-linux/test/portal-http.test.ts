@@ -166,6 +166,10 @@ describe('portal routes', () => {
     expect(ev.seen.at(-1)?.message).toBe('Ghost was not found. Check it and try again.');
     rig.wifi.answer('other');
     await http(rig, 'POST', '/connect', json({ ssid: 'HomeNet', passphrase: 'correct-horse' }));
+    // The first credentials win while their attempt is under way (R11.3).
+    const second = await http(rig, 'POST', '/connect', json({ ssid: 'Neighbour', passphrase: 'something-else' }));
+    expect(second.status).toBe(409);
+    expect(JSON.parse(second.body).error).toBe('a connection attempt is under way; wait for its result');
     rig.clock.advance(1000);
     await waitUntil(() => ev.seen.some((s) => s.phase === 'retrying'), 5000, 'retrying');
     expect(ev.seen.at(-1)).toMatchObject({ message: 'Could not join HomeNet (ASSOC_FAIL); still trying', raw: 'ASSOC_FAIL' });

@@ -391,6 +391,8 @@ export async function startPortalTransport(provisioner: Provisioner, config: Por
     if (s === 'fail') provisioner.resetOnFailure();
     if (s === 'success' || status.phase === 'connected') return 'the device is already connected';
     if (s === 'idle' || s === 'stopping') return 'provisioning has ended on the device';
+    // The first credentials win (R11.3); only an attempt that keeps failing transiently may be replaced.
+    if (s === 'cred-recv' && status.phase !== 'retrying') return 'a connection attempt is under way; wait for its result';
     return undefined;
   }
 
