@@ -120,6 +120,9 @@ describe('portal routes', () => {
     // On the device itself, unknown pages lead to the page too, and the page answers 200.
     expect((await http(rig, 'GET', '/generate_204')).status).toBe(302);
     expect((await http(rig, 'GET', '/')).status).toBe(200);
+    const head = await http(rig, 'HEAD', '/');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
   });
 
   it('R11.1 R11.2 wrong password → the reason in plain words, the session reset; corrected → connected with IP and next URL; AP torn down after the grace period', async () => {
@@ -306,6 +309,7 @@ describe('portal input validation (R9.2, R11.4)', () => {
     rig = await startRig({ limits: { maxConnections: 64, headersTimeoutMs: 2000, requestTimeoutMs: 3000, checkIntervalMs: 250, keepAliveTimeoutMs: 500 } });
     const url = new URL(rig.base);
     let peak = 0;
+    const began = Date.now();
     const sample = setInterval(() => (peak = Math.max(peak, rig!.portal.server.connections())), 5);
     const outcomes = await Promise.all(
       Array.from(
@@ -325,6 +329,8 @@ describe('portal input validation (R9.2, R11.4)', () => {
       ),
     );
     clearInterval(sample);
+    // Bounded in time by the limits themselves (every idle client is cut off by the head deadline).
+    expect(Date.now() - began).toBeLessThan(25_000);
     expect(peak).toBeLessThanOrEqual(64);
     expect(outcomes.filter((o) => o === 'answered').length).toBeGreaterThan(0);
     expect(outcomes.length).toBe(1000);

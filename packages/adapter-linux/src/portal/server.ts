@@ -186,7 +186,9 @@ export function createPortalServer(options: PortalServerOptions): PortalServer {
         redirect(res, `${origin()}/`);
         return;
       }
-      const handler = routes.get(`${req.method ?? 'GET'} ${path}`);
+      // HEAD is GET without the body (node drops it): a HEAD for the page must not loop on redirects.
+      const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+      const handler = routes.get(`${method} ${path}`);
       if (handler) {
         if ((await handler(req, res)) !== false) return;
       }
