@@ -45,7 +45,7 @@ export interface PortalRig {
   close(): Promise<void>;
 }
 
-/** Networks in range for every portal test; HomeNet's password is `correct-horse`. */
+/** Networks in range for every portal test (strong, fair, weak); HomeNet's password is `correct-horse`. */
 export async function startRig(config: PortalConfig = {}, opts: { canBoth?: boolean; joinMs?: number } = {}): Promise<PortalRig> {
   const clock = new SimulatedClock();
   const wifi = createSimulatedWifi(clock, { joinMs: opts.joinMs ?? 1000, ip: '192.168.1.50' });
@@ -59,7 +59,7 @@ export async function startRig(config: PortalConfig = {}, opts: { canBoth?: bool
   const portal = await startPortalTransport(
     prov,
     { port: 0, listenHost: '127.0.0.1', graceMs: 5000, ...config },
-    { accessPoint: ap, scan: () => wifi.scan?.() ?? [], stationEvents: (l) => wifi.subscribe(l), clock, log: (e, f) => logs.push(JSON.stringify({ e, ...f })) },
+    { accessPoint: ap, scan: () => (wifi.scan?.() ?? []).map((n, i) => ({ ...n, rssi: [-45, -63, -80][i] ?? n.rssi })), stationEvents: (l) => wifi.subscribe(l), clock, log: (e, f) => logs.push(JSON.stringify({ e, ...f })) },
   );
   const base = portal.url().replace(/\/$/, '');
   return {

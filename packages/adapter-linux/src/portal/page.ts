@@ -48,6 +48,7 @@ export function renderPage(model: PageModel): string {
   const busy = s.phase === 'connecting' || s.phase === 'retrying';
   const done = s.phase === 'connected';
   const title = `Connect ${escapeHtml(model.deviceName)} to Wi-Fi`;
+  // The heading keeps "Wi-Fi" on one line (a non-breaking hyphen); the title stays plain text.
   const items = model.networks.map((n, i) => networkItem(n, i, n.ssid === s.ssid)).join('');
   const next = s.nextUrl ? escapeHtml(s.nextUrl) : '';
   return `<!doctype html>
@@ -61,7 +62,7 @@ ${busy ? '<noscript><meta http-equiv="refresh" content="3"></noscript>' : ''}
 </head>
 <body>
 <main>
-<h1>${title}</h1>
+<h1>Connect ${escapeHtml(model.deviceName)} to Wi&#8209;Fi</h1>
 <p id="status" class="status phase-${s.phase}" role="status" aria-live="polite" data-seq="${s.seq}">${escapeHtml(s.message)}</p>
 <section id="done"${done ? '' : ' hidden'}>
 <p>You can close this page and reconnect your phone to ${escapeHtml(s.ssid ?? 'your network')}.</p>
