@@ -1,5 +1,5 @@
 // A portal over a real provisioner with the simulated Wi-Fi and clock of @provision/core/testing.
-import { createProvisioner, type Provisioner } from '@provision/core';
+import { createProvisioner, type Provisioner, type ScanResult } from '@provision/core';
 import { createMemoryStorage, createRecordingSystem, createSimulatedWifi, SimulatedClock, type SimulatedWifi } from '@provision/core/testing';
 import type { AccessPoint } from '../src/access-point/access-point';
 import { resolveAccessPointSettings } from '../src/access-point/settings';
@@ -59,7 +59,7 @@ export async function startRig(config: PortalConfig = {}, opts: { canBoth?: bool
   const portal = await startPortalTransport(
     prov,
     { port: 0, listenHost: '127.0.0.1', graceMs: 5000, ...config },
-    { accessPoint: ap, scan: () => (wifi.scan?.() ?? []).map((n, i) => ({ ...n, rssi: [-45, -63, -80][i] ?? n.rssi })), stationEvents: (l) => wifi.subscribe(l), clock, log: (e, f) => logs.push(JSON.stringify({ e, ...f })) },
+    { accessPoint: ap, scan: () => ((wifi.scan?.() ?? []) as ScanResult[]).map((n, i) => ({ ...n, rssi: [-45, -63, -80][i] ?? n.rssi })), stationEvents: (l) => wifi.subscribe(l), clock, log: (e, f) => logs.push(JSON.stringify({ e, ...f })) },
   );
   const base = portal.url().replace(/\/$/, '');
   return {
