@@ -146,6 +146,31 @@ describe.skipIf(skip !== undefined)(`hostapd + dnsmasq in network namespaces${sk
     inCl(['ip', 'addr', 'flush', 'dev', IF_CL]);
   });
 
+  it('R11.3 a daemon that exits without stopping (an uncaught error) takes hostapd and dnsmasq along', async () => {
+    const runtimeDir = path.join(work.dir, 'run-exit');
+    const entry = path.join(work.dir, 'hostapd-ap-exit.mjs');
+    await build({ entryPoints: [path.resolve(__dirname, '../src/access-point/hostapd.ts')], bundle: true, platform: 'node', format: 'esm', conditions: ['source'], outfile: entry, logLevel: 'silent' });
+    const script = path.join(work.dir, 'daemon-exit.mjs');
+    await fs.writeFile(
+      script,
+      `import { writeSync } from 'node:fs';
+import { createHostapdAccessPoint } from './hostapd-ap-exit.mjs';
+const ap = createHostapdAccessPoint(JSON.parse(process.argv[2]), { runtimeDir: process.argv[3], driver: 'wired', commandPrefix: ['ip', 'netns', 'exec', process.argv[4]] });
+await ap.start();
+writeSync(1, JSON.stringify(ap.pids()) + '\\n');
+setTimeout(() => { throw new Error('a bug in the daemon'); }, 100);
+`,
+    );
+    const child = spawn(process.execPath, [script, JSON.stringify(settings()), runtimeDir, NS_AP], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    const pids = JSON.parse(out.split('\n')[0]) as { hostapd: number; dnsmasq: number };
+    onTestFinished(() => [pids.hostapd, pids.dnsmasq].forEach((p) => alive(p) && process.kill(p, 'SIGKILL')));
+    await waitUntil(() => !alive(pids.hostapd) && !alive(pids.dnsmasq), 5000, 'hostapd and dnsmasq to exit with the daemon');
+  });
+
   it('R11.3 after the daemon is killed with SIGKILL, the next start removes the processes it left and starts clean', async () => {
     const runtimeDir = path.join(work.dir, 'run-kill');
     const entry = path.join(work.dir, 'hostapd-ap.mjs');

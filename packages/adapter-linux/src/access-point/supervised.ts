@@ -56,6 +56,13 @@ export function superviseChild(o: SupervisedOptions): Promise<SupervisedChild> {
       let ready = false;
       const c = spawn(o.argv[0], o.argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
+      // A daemon that exits without stop() (an uncaught error) still takes its children along; after a
+      // SIGKILL the next start finds them by their pid files instead.
+      const onParentExit = (): void => {
+        c.kill('SIGTERM');
+      };
+      process.on('exit', onParentExit);
+      c.once('exit', () => process.off('exit', onParentExit));
       if (o.pidFile && c.pid !== undefined) writeFileSync(o.pidFile, `${c.pid}\n`, { mode: 0o600 });
       const timer = clock.setTimeout(() => {
         if (ready) return;
