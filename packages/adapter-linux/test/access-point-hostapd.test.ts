@@ -40,7 +40,7 @@ describe('hostapd + dnsmasq configuration', () => {
     expect(conf).toContain('interface=wlan0\ndriver=nl80211\n');
     expect(conf).toContain('wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n');
     expect(conf).toContain(`wpa_passphrase=${PASSWORD}\n`);
-    const open = hostapdConf(resolveAccessPointSettings({ shortId: '3F2A', ssidPrefix: 'Ünïcode\nx'.replace('\n', ' ') }), '/x');
+    const open = hostapdConf(resolveAccessPointSettings({ shortId: '3F2A', ssidPrefix: 'Ünïcode x', open: true }), '/x');
     expect(open).not.toContain('wpa');
     expect(open).toContain(`ssid2=${Buffer.from('Ünïcode x_3F2A').toString('hex')}\n`);
   });
@@ -61,12 +61,16 @@ describe('hostapd + dnsmasq configuration', () => {
       ]),
     );
     expect(args.join(' ')).not.toContain(PASSWORD);
-    const other = resolveAccessPointSettings({ shortId: 'AB', address: '10.42.0.1/16', dhcpRange: ['10.42.1.10', '10.42.1.20'] });
+    const other = resolveAccessPointSettings({ shortId: 'AB', password: PASSWORD, address: '10.42.0.1/16', dhcpRange: ['10.42.1.10', '10.42.1.20'] });
     expect(dnsmasqArgs(other, '/r')).toContain('--dhcp-range=10.42.1.10,10.42.1.20,255.255.0.0,10m');
   });
 
   it('R9.1 bad settings are refused with the field and what it allows (the password never echoed)', () => {
-    expect(() => resolveAccessPointSettings({ shortId: '3F2A', password: 'short' })).toThrow(/password must be empty .* or 8 to 63 printable ASCII/);
+    expect(() => resolveAccessPointSettings({ shortId: '3F2A', password: 'short' })).toThrow(/password must be 8 to 63 printable ASCII characters/);
+    // R11.4: an open access point is opt-in.
+    expect(() => resolveAccessPointSettings({ shortId: '3F2A' })).toThrow(/password is required .* set open: true for an open access point, which anyone in range can join \(insecure\)/);
+    expect(() => resolveAccessPointSettings({ shortId: '3F2A', password: PASSWORD, open: true })).toThrow(/contradict/);
+    expect(resolveAccessPointSettings({ shortId: '3F2A', open: true }).password).toBe('');
     expect(() => resolveAccessPointSettings({ shortId: '3F2A', password: 'short' })).not.toThrow(/short[^ ]/);
     expect(() => resolveAccessPointSettings({ shortId: '3F2A', ssidPrefix: 'x'.repeat(30) })).toThrow(/ssidPrefix .* 32 bytes/);
     expect(() => resolveAccessPointSettings({ shortId: '3F2A', address: '192.168.4.0/24' })).toThrow(/network or broadcast/);

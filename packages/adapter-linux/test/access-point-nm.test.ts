@@ -67,7 +67,7 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
   });
 
   it('R11.5 an open access point carries no security section', async () => {
-    const ap = createNetworkManagerAccessPoint(resolveAccessPointSettings({ ifname: 'wlan0', shortId: '3F2A' }), { busAddress: peer.address, dnsmasqSharedDir: false });
+    const ap = createNetworkManagerAccessPoint(resolveAccessPointSettings({ ifname: 'wlan0', shortId: '3F2A', open: true }), { busAddress: peer.address, dnsmasqSharedDir: false });
     await ap.start();
     const shown = await peer.nmcli('-t', '-f', '802-11-wireless.mode,802-11-wireless-security.key-mgmt', 'connection', 'show', 'provision-ap');
     expect(shown).toContain('802-11-wireless.mode:ap');
@@ -77,12 +77,12 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
   });
 
   it('the backend is detected: NetworkManager where it manages the interface, hostapd + dnsmasq elsewhere', async () => {
-    const nm = await createAccessPoint({ ifname: 'wlan0', shortId: '3F2A', busAddress: peer.address });
+    const nm = await createAccessPoint({ ifname: 'wlan0', shortId: '3F2A', password: PASSWORD, busAddress: peer.address });
     expect(nm.backend).toBe('network-manager');
     expect(nm.settings.ssid).toBe('PROV_3F2A');
-    const other = await createAccessPoint({ ifname: 'wlan7', shortId: '3F2A', busAddress: peer.address });
+    const other = await createAccessPoint({ ifname: 'wlan7', shortId: '3F2A', password: PASSWORD, busAddress: peer.address });
     expect(other.backend).toBe('hostapd');
-    const noBus = await createAccessPoint({ ifname: 'wlan0', shortId: '3F2A', busAddress: `unix:path=${path.join(work.dir, 'no-bus')}` });
+    const noBus = await createAccessPoint({ ifname: 'wlan0', shortId: '3F2A', password: PASSWORD, busAddress: `unix:path=${path.join(work.dir, 'no-bus')}` });
     expect(noBus.backend).toBe('hostapd');
     await expect(createAccessPoint({ ifname: 'nosuch0', busAddress: peer.address })).rejects.toThrow(/no interface 'nosuch0' to name the access point after \(set shortId\)/);
   });
@@ -93,7 +93,7 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
     wifi.addNetwork('HomeNet', 'correct-horse');
     const prov = createProvisioner({ clock, storage: createMemoryStorage(), system: createRecordingSystem(clock), wifi });
     await prov.start();
-    const portal = await launchPortal(prov, { enabled: true, shortId: '3F2A', address: '127.0.0.1/8', port: 0, listenHost: '127.0.0.1', graceMs: 0, backend: 'network-manager' }, { wifi, ifname: 'wlan0', busAddress: peer.address });
+    const portal = await launchPortal(prov, { enabled: true, shortId: '3F2A', password: PASSWORD, address: '127.0.0.1/8', port: 0, listenHost: '127.0.0.1', graceMs: 0, backend: 'network-manager' }, { wifi, ifname: 'wlan0', busAddress: peer.address });
     onTestFinished(() => portal.stop());
     expect(portal.state()).toEqual({ accessPoint: true, portal: true });
     expect(portal.networks().map((n) => n.ssid)).toEqual(['HomeNet']);

@@ -16,15 +16,17 @@ describe('transports.portal', () => {
       backend: 'hostapd',
       concurrent: false,
     });
-    expect(parsePortalConfig(true)).toEqual({ enabled: true });
     expect(parsePortalConfig(undefined)).toEqual({ enabled: false });
-    expect(parsePortalConfig({})).toEqual({ enabled: true });
+    expect(parsePortalConfig({ open: true })).toEqual({ enabled: true, open: true });
+    expect(parsePortalConfig({ noAccessPoint: true })).toEqual({ enabled: true, noAccessPoint: true });
   });
 
   it('R9.1 a misspelt or wrong value is an error naming the field and what is allowed; the password is never echoed', () => {
     const cases: [unknown, RegExp][] = [
-      [{ ssidprefix: 'PROV' }, /transports\.portal\.ssidprefix is not a known key; allowed: enabled, ssidPrefix/],
-      [{ password: 'short' }, /transports\.portal\.password must be empty \(an open access point\) or 8 to 63 printable ASCII characters/],
+      [{ ssidprefix: 'PROV', password: 'per-device-secret' }, /transports\.portal\.ssidprefix is not a known key; allowed: enabled, ssidPrefix/],
+      [{ password: 'short' }, /transports\.portal\.password must be 8 to 63 printable ASCII characters/],
+      [{}, /transports\.portal\.password is required .* set "open": true for an open access point, which anyone in range can join \(insecure\)/],
+      [true, /transports\.portal\.password is required/],
       [{ address: '192.168.4' }, /transports\.portal\.address must be an IPv4 address/],
       [{ port: 70000 }, /transports\.portal\.port must be an integer from 1 to 65535, got 70000/],
       [{ backend: 'nm' }, /transports\.portal\.backend must be auto, network-manager or hostapd/],

@@ -9,8 +9,13 @@ export interface AccessPointOptions {
   ssidPrefix?: string;
   /** The device's short id, e.g. the last two octets of the MAC in hex (`3F2A`). */
   shortId: string;
-  /** WPA2 password, 8..63 printable ASCII; absent or empty means an open (insecure) access point. */
+  /** WPA2 password, 8..63 printable ASCII. Required unless `open` is set. */
   password?: string;
+  /**
+   * Run the access point without a password: anyone in range can join it and see the network list.
+   * Insecure, so opt-in (R11.4). Default false.
+   */
+  open?: boolean;
   /** The device's address and prefix on the access point. Default `192.168.4.1/24`. */
   address?: string;
   /** First and last address handed out by DHCP. Default: the rest of the subnet. */
@@ -23,7 +28,7 @@ export interface AccessPointOptions {
 export interface AccessPointSettings {
   ifname: string;
   ssid: string;
-  /** Empty for an open access point. */
+  /** Empty for an open access point (only with `open: true`). */
   password: string;
   /** The device's address, e.g. `192.168.4.1`. */
   address: string;
@@ -64,7 +69,7 @@ export function shortIdFromMac(mac: string): string {
  * @throws `invalid-config` naming the field and what it allows.
  * @example
  * ```ts
- * resolveAccessPointSettings({ shortId: '3F2A' }).ssid; // 'PROV_3F2A'
+ * resolveAccessPointSettings({ shortId: '3F2A', password: 'per-device-secret' }).ssid; // 'PROV_3F2A'
  * ```
  */
 export function resolveAccessPointSettings(o: AccessPointOptions): AccessPointSettings {
@@ -83,7 +88,7 @@ export function resolveAccessPointSettings(o: AccessPointOptions): AccessPointSe
   const password = o.password ?? '';
   if (typeof password !== 'string' || (password !== '' && (password.length < 8 || password.length > 63 || !/^[\x20-\x7e]+$/.test(password)))) {
     // Never echo the password itself.
-    throw adapterError('invalid-config', 'password must be empty (an open access point) or 8 to 63 printable ASCII characters', { field: 'password' });
+    throw adapterError('invalid-config', 'password must be 8 to 63 printable ASCII characters (or empty with open: true)', { field: 'password' });
   }
   const cidr = o.address ?? DEFAULT_AP_ADDRESS;
   const m = /^([^/]+)(?:\/(\d{1,2}))?$/.exec(cidr);
@@ -110,5 +115,9 @@ export function resolveAccessPointSettings(o: AccessPointOptions): AccessPointSe
   }
   const channel = o.channel ?? 6;
   if (!Number.isInteger(channel) || channel < 1 || channel > 165) throw adapterError('invalid-config', `channel must be an integer from 1 to 165, got ${String(channel)}`, { field: 'channel' });
+  if (password === '' && o.open !== true) {
+    throw adapterError('invalid-config', 'password is required (8 to 63 printable ASCII characters); set open: true for an open access point, which anyone in range can join (insecure)', { field: 'password' });
+  }
+  if (password !== '' && o.open === true) throw adapterError('invalid-config', 'open: true and a password contradict each other; drop one', { field: 'open' });
   return { ifname, ssid, password, address: m[1], prefixLength: len, dhcpRange: range, netmask: intToIp(mask), channel };
 }

@@ -13,13 +13,15 @@ export interface DaemonPortalConfig extends PortalConfig {
   backend?: AccessPointBackendChoice;
   /** AP and station at once (an AP on its own virtual interface). Default false. */
   concurrent?: boolean;
+  /** An access point without a password (insecure, opt-in: R11.4). Default false. */
+  open?: boolean;
   /** The device's short id in the SSID. Default the last two octets of the interface's MAC address. */
   shortId?: string;
   /** Raise no access point (serve on the networks the device already has). Default false. */
   noAccessPoint?: boolean;
 }
 
-const KEYS = ['enabled', 'ssidPrefix', 'password', 'address', 'port', 'listenHost', 'hostNames', 'nextUrl', 'graceMs', 'maxEventStreams', 'limits', 'ifname', 'backend', 'concurrent', 'noAccessPoint', 'shortId'];
+const KEYS = ['enabled', 'ssidPrefix', 'password', 'address', 'port', 'listenHost', 'hostNames', 'nextUrl', 'graceMs', 'maxEventStreams', 'limits', 'ifname', 'backend', 'concurrent', 'noAccessPoint', 'shortId', 'open'];
 const LIMIT_KEYS = ['maxBodyBytes', 'maxHeaderBytes', 'maxHeaders', 'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'checkIntervalMs', 'maxConnections'];
 
 /**
@@ -32,10 +34,11 @@ const LIMIT_KEYS = ['maxBodyBytes', 'maxHeaderBytes', 'maxHeaders', 'headersTime
  * parsePortalConfig({ ssidPrefix: 'PROV', password: 'per-device-secret' }); // { enabled: true, ... }
  * ```
  */
-export function parsePortalConfig(value: unknown, field = 'transports.portal'): DaemonPortalConfig {
+export function parsePortalConfig(input: unknown, field = 'transports.portal'): DaemonPortalConfig {
+  let value = input;
   const bad = (k: string, msg: string) => adapterError('invalid-config', `${field}.${k} ${msg}`, { field: `${field}.${k}` });
-  if (value === true) return { enabled: true };
   if (value === false || value === undefined) return { enabled: false };
+  if (value === true) value = {};
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw adapterError('invalid-config', `${field} must be an object or a boolean`, { field });
   const o = value as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw bad(k, `is not a known key; allowed: ${KEYS.join(', ')}`);
@@ -65,7 +68,7 @@ export function parsePortalConfig(value: unknown, field = 'transports.portal'): 
   if (prefix !== undefined && [...prefix].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw bad('ssidPrefix', 'must be 1 to 27 printable characters');
   set('ssidPrefix', prefix);
   if (o.password !== undefined && (typeof o.password !== 'string' || (o.password !== '' && !/^[\x20-\x7e]{8,63}$/.test(o.password)))) {
-    throw bad('password', 'must be empty (an open access point) or 8 to 63 printable ASCII characters');
+    throw bad('password', 'must be 8 to 63 printable ASCII characters (or empty with open: true)');
   }
   set('password', o.password as string | undefined);
   set('address', str('address', /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/, 'an IPv4 address with an optional prefix, like 192.168.4.1/24'));
@@ -93,6 +96,10 @@ export function parsePortalConfig(value: unknown, field = 'transports.portal'): 
   set('backend', backend as AccessPointBackendChoice | undefined);
   set('concurrent', bool('concurrent'));
   set('noAccessPoint', bool('noAccessPoint'));
+  set('open', bool('open'));
+  if (out.enabled && !out.noAccessPoint && !out.password && out.open !== true) {
+    throw bad('password', 'is required (8 to 63 printable ASCII characters); set "open": true for an open access point, which anyone in range can join (insecure)');
+  }
   set('shortId', str('shortId', /^[A-Za-z0-9]{1,12}$/, '1 to 12 letters or digits'));
   return out;
 }

@@ -36,6 +36,7 @@ export async function launchPortal(provisioner: Provisioner, config: DaemonPorta
         shortId: config.shortId,
         ssidPrefix: config.ssidPrefix,
         password: config.password,
+        open: config.open,
         address: config.address,
         backend: config.backend,
         concurrent: config.concurrent,

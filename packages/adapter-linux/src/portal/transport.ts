@@ -23,7 +23,7 @@ export interface PortalConfig {
   enabled?: boolean;
   /** Access point SSID prefix: the SSID is `<prefix>_<short id>` (R11.5). Default `PROV`. */
   ssidPrefix?: string;
-  /** Access point WPA2 password; absent means an open access point (insecure, R11.4). */
+  /** Access point WPA2 password (8..63 printable ASCII); required unless `open` (R11.4). */
   password?: string;
   /** The device's address and prefix on the access point. Default `192.168.4.1/24`. */
   address?: string;
