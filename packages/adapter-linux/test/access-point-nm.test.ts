@@ -9,6 +9,7 @@ import { nmMockUnavailable, startDbusMock, type NmPeer } from './nm-peer';
 import { createProvisioner } from '@provision/core';
 import { createMemoryStorage, createRecordingSystem, createSimulatedWifi } from '@provision/core/testing';
 import { createAccessPoint } from '../src/access-point/detect';
+import { connectBus } from '../src/dbus';
 import { nodeClock } from '../src/clock';
 import { launchPortal } from '../src/portal/launch';
 import { createNetworkManagerAccessPoint } from '../src/access-point/network-manager';
@@ -104,6 +105,22 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
     expect(portal.status()).toMatchObject({ phase: 'connected', ip: '192.168.1.50' });
     expect(await ours()).toBe(0);
     prov.stop();
+  });
+
+  it('a radio NetworkManager reports without AP mode is refused with the reason', async () => {
+    const bus = await connectBus(peer.address);
+    const [dev] = await bus.call('org.freedesktop.NetworkManager', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager', 'GetDeviceByIpIface', 's', ['wlan0']);
+    const setCaps = (v: number) => bus.call('org.freedesktop.NetworkManager', String(dev), 'org.freedesktop.DBus.Mock', 'UpdateProperties', 'sa{sv}', ['org.freedesktop.NetworkManager.Device.Wireless', [['WirelessCapabilities', ['u', v]]]]);
+    await setCaps(0x1f);
+    try {
+      const ap = createNetworkManagerAccessPoint(settings, { busAddress: peer.address, dnsmasqSharedDir: false });
+      await expect(ap.start()).rejects.toThrow(/the Wi-Fi device wlan0 cannot run an access point \(NetworkManager reports no AP mode\)/);
+      expect(await ours()).toBe(0);
+      await ap.stop();
+    } finally {
+      await setCaps(0xff);
+      bus.close();
+    }
   });
 
   it('R9.1 an interface NetworkManager does not have is named in the error', async () => {

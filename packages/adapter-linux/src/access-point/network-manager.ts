@@ -172,6 +172,11 @@ export function createNetworkManagerAccessPoint(settings: AccessPointSettings, o
     } catch (e) {
       throw adapterError('invalid-config', `NetworkManager has no device '${settings.ifname}': ${describe(e)}`, { field: 'ifname', cause: e });
     }
+    // NM_WIFI_DEVICE_CAP_AP: a radio (or driver) without AP mode fails late and vaguely otherwise.
+    const caps = await b.getProperty(NM, device, `${DEVICE}.Wireless`, 'WirelessCapabilities').catch(() => undefined);
+    if (typeof caps === 'number' && (caps & 0x40) === 0) {
+      throw adapterError('not-supported', `the Wi-Fi device ${settings.ifname} cannot run an access point (NetworkManager reports no AP mode); use another adapter or the hostapd backend`);
+    }
     await b.addMatch(`type='signal',interface='${DEVICE}',member='StateChanged',path='${device}'`);
     if (dnsFile) {
       await fs.mkdir(path.dirname(dnsFile), { recursive: true });
