@@ -33,7 +33,9 @@ function readJson<T>(file: string): T | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  return JSON.parse(text) as T; // corrupt: throw, and the core recovers with a warning (R3.6)
+  // Only a missing file is "nothing stored"; any other read error, and bytes that are not JSON (an
+  // empty or torn file too), throw: the core then treats the state as unknown, not fresh (R3.7).
+  return JSON.parse(text) as T;
 }
 
 export function createJsonStorage(dir: string, userConfigFiles: string[] = []): StoragePort {

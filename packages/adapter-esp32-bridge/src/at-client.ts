@@ -4,6 +4,7 @@ import { defaultClock } from '@provision/core';
 import type { Clock, TimerHandle } from '@provision/core';
 import { atError } from './errors';
 import type { AtError, AtFailureReason } from './errors';
+import { splitAtArgs } from './escape';
 
 /** A serial link to the module: a stream, or a function that opens one (enables reconnection). */
 export type AtTransport = Duplex | (() => Duplex | Promise<Duplex>);
@@ -23,6 +24,29 @@ export interface AtClientOptions {
   /** Delay before re-opening a closed port when the transport is a function (default 1000). */
   reconnectDelayMs?: number;
 }
+
+/**
+ * The largest `+SYSMFG` value, in bytes, the client reads as a length-prefixed binary value: 4000, the
+ * NVS limit for a string value (ESP-IDF) and far above anything this package stores (the record is
+ * under 100 bytes). A read announcing more is framed as an ordinary text line instead, so one flipped
+ * digit in the length field cannot make the client swallow everything that follows.
+ */
+export const SYSMFG_MAX_VALUE_BYTES = 4000;
+
+/**
+ * Bounds on what the client holds. Every buffer is capped so that a noisy or hostile line costs at
+ * most this much memory, whatever it sends.
+ */
+export const AT_LIMITS = {
+  /** Longest line without CR/LF; longer input is dropped as garbage. */
+  lineBytes: 8192,
+  /** Most detail bytes one response may carry before it is failed as garbled. */
+  responseBytes: 65536,
+  /** Most detail lines one response may carry before it is failed as garbled. */
+  responseLines: 1024,
+  /** Most commands waiting behind the one in flight; more are refused with reason `busy`. */
+  queuedCommands: 256,
+} as const;
 
 /** Per-command options of {@link AtClient.send}. */
 export interface SendOptions {
@@ -72,6 +96,12 @@ interface Entry {
   /** For a sync probe: the command that waits behind it. */
   parent?: Entry;
   sawMarker?: boolean;
+  /** For `AT+SYSMFG=1,<ns>,<key>`: the one value line whose length field frames a binary read. */
+  value?: { namespace: string; key: string };
+  /** Detail bytes received so far (bounded by `AT_LIMITS.responseBytes`). */
+  bytes: number;
+  /** Why the response is garbled, for the error message. */
+  garbledWhy?: string;
 }
 
 const FINAL_OK = ['OK', 'SEND OK', 'SET OK'];
@@ -79,8 +109,30 @@ const FINAL_ERROR = ['ERROR', 'SEND FAIL', 'FAIL'];
 const UNSOLICITED_EXACT = ['ready', 'WIFI CONNECTED', 'WIFI GOT IP', 'WIFI DISCONNECT', 'WIFI GOT IPv6 LL', 'WIFI GOT IPv6 GL'];
 const SYNC_COMMAND = 'AT+SYSSTORE?';
 const SYNC_MARKER = '+SYSSTORE:';
-const MAX_LINE = 8192;
-const SYSMFG_HEADER = /^\+SYSMFG:"(?:[^"\\]|\\.)*","(?:[^"\\]|\\.)*",\d+,(\d+),/;
+const MAX_LINE = AT_LIMITS.lineBytes;
+// Namespace, key, type and length of a value line. Names are at most 15 characters (NVS), the type one
+// digit and the length at most 10 digits: anything longer is not a value header.
+const SYSMFG_HEADER = /^\+SYSMFG:"((?:[^"\\]|\\.){1,15})","((?:[^"\\]|\\.){1,15})",(\d),(\d{1,10}),/;
+const SYSMFG_HEADER_MAX = 64;
+
+/** The namespace and key a `AT+SYSMFG=1,<ns>,<key>[,<offset>,<length>]` read asks for, if it is one. */
+function valueReadOf(command: string): { namespace: string; key: string } | undefined {
+  if (!command.startsWith('AT+SYSMFG=1,')) return undefined;
+  let args: Array<string | undefined>;
+  try {
+    args = splitAtArgs(command.slice('AT+SYSMFG='.length));
+  } catch {
+    return undefined;
+  }
+  const ns = args[1];
+  const key = args[2];
+  return ns !== undefined && key !== undefined ? { namespace: ns, key } : undefined;
+}
+
+/** Undo the module's quoting of a name in a response line. */
+function unquoteName(raw: string): string {
+  return raw.replace(/\\(.)/g, '$1');
+}
 
 /** The command as shown in errors: its name, with any arguments elided (they may hold a passphrase). */
 function labelOf(command: string): string {
@@ -138,6 +190,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   private needsSync = false;
   private closedByUser = false;
   private opening: Promise<void> | undefined;
+  private draining = false;
+  private pumpDeferred = false;
 
   /**
    * @param transport - an open stream, or a function that opens one (then a closed port is re-opened)
@@ -159,6 +213,14 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   /** True while a port is attached. */
   get isOpen(): boolean {
     return this.stream !== undefined;
+  }
+
+  /**
+   * Bytes received but not yet framed into a line (diagnostics). Never more than a line
+   * (`AT_LIMITS.lineBytes`) or one binary value with its header (`SYSMFG_MAX_VALUE_BYTES` + 64).
+   */
+  get bufferedBytes(): number {
+    return this.buf.length;
   }
 
   /**
@@ -232,10 +294,20 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         phase: 'final',
         busy: 0,
         garbled: false,
+        bytes: 0,
       };
       if (!this.stream) {
         const why = this.closedByUser || typeof this.transport !== 'function' ? 'port is closed' : 'port is closed; reconnecting';
         reject(atError({ reason: 'closed', command: entry.label, lines: [] }, `${entry.label} not sent: ${why}`));
+        return;
+      }
+      if (this.queue.length >= AT_LIMITS.queuedCommands) {
+        reject(
+          atError(
+            { reason: 'busy', command: entry.label, lines: [] },
+            `${entry.label} not sent: ${this.queue.length} commands are already waiting (at most ${AT_LIMITS.queuedCommands})`,
+          ),
+        );
         return;
       }
       this.queue.push(entry);
@@ -322,6 +394,12 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   }
 
   private pump(): void {
+    // Everything still in the buffer was printed before the next command could have been sent, so none
+    // of it may be taken for that command's answer: start it only once the buffer is drained.
+    if (this.draining) {
+      this.pumpDeferred = true;
+      return;
+    }
     if (this.current || !this.stream || this.queue.length === 0) return;
     let next = this.queue.shift()!;
     if (this.needsSync && next.kind !== 'sync') {
@@ -333,8 +411,13 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   private start(entry: Entry): void {
     this.current = entry;
     entry.lines = [];
+    entry.bytes = 0;
     entry.garbled = false;
+    entry.garbledWhy = undefined;
+    entry.sawMarker = false;
     entry.phase = entry.data ? 'prompt' : 'final';
+    // Only the command in flight may frame a binary value, and only once.
+    entry.value = entry.kind === 'normal' && !entry.data ? valueReadOf(entry.command) : undefined;
     this.write(entry.command + '\r\n');
     this.arm(entry.timeoutMs);
   }
@@ -356,7 +439,16 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     if (!e) return;
     this.current = undefined;
     this.needsSync = true;
-    const what = e.phase === 'ready' ? 'did not print ready' : e.phase === 'prompt' ? 'sent no > prompt' : 'got no answer';
+    // Whatever is half-received belongs to the command that just failed (a value whose length field
+    // was wrong, a line cut short): drop it, so the answer to the re-sync starts from a clean line.
+    if (this.buf.length > 0) {
+      const stale = this.buf;
+      this.buf = new Uint8Array(0);
+      this.emit('garbage', stale);
+    }
+    this.abandonDataPhase(e);
+    const what =
+      e.phase === 'ready' ? 'did not print ready' : e.phase === 'prompt' ? 'sent no > prompt (the value may still have been written)' : 'got no answer';
     const ms = e.phase === 'ready' ? this.opts.readyTimeoutMs : e.timeoutMs;
     if (e.kind === 'sync' && e.parent) {
       e.parent.reject(
@@ -369,13 +461,45 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     this.pump();
   }
 
+  /**
+   * A data-carrying command ended before its data was sent (no `>` seen: timeout, ERROR, garbage).
+   * The `>` may have been lost while the module waits in its data phase; then whatever we sent next
+   * (the re-sync) would be stored as the value. Send the intended bytes instead, so the value written
+   * can only be the one asked for; a module that never entered the data phase reads them, with the
+   * CR/LF, as one bad command line (its ERROR is absorbed by the re-sync). Data holding CR or LF is not
+   * sent that way: its lines could run as commands.
+   */
+  private abandonDataPhase(e: Entry): void {
+    if (e.phase !== 'prompt' || !e.data) return;
+    this.needsSync = true;
+    if (e.data.includes(0x0d) || e.data.includes(0x0a)) return;
+    this.write(e.data);
+    this.write('\r\n');
+  }
+
+  /**
+   * Re-synchronise with the module before the next command (an `AT+SYSSTORE?` probe that skips any
+   * late answer). For callers that received an answer that cannot be right, e.g. a read without its
+   * value line: a stray result line may have been taken for this command's, and the real one is
+   * still on its way.
+   */
+  resync(): void {
+    this.needsSync = true;
+  }
+
   private finish(entry: Entry, outcome: { ok: true; result: string } | { ok: false; reason: AtFailureReason; message: string }): void {
     this.clearTimers();
     this.current = undefined;
+    if (!outcome.ok && outcome.reason !== 'reset') {
+      this.abandonDataPhase(entry);
+      // A garbled answer may hide a result line that belongs to nobody yet.
+      if (outcome.reason === 'garbled') this.needsSync = true;
+    }
     if (entry.kind === 'sync') {
       if (outcome.ok) {
         this.needsSync = false;
-        if (entry.parent) this.start(entry.parent);
+        if (entry.parent) this.queue.unshift(entry.parent);
+        this.pump();
         return;
       }
       if (entry.parent) {
@@ -394,7 +518,16 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     merged.set(this.buf, 0);
     merged.set(chunk, this.buf.length);
     this.buf = merged;
-    this.drain();
+    this.draining = true;
+    try {
+      this.drain();
+    } finally {
+      this.draining = false;
+    }
+    if (this.pumpDeferred) {
+      this.pumpDeferred = false;
+      this.pump();
+    }
   }
 
   private drain(): void {
@@ -414,18 +547,9 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         continue;
       }
 
-      if (b[0] === 0x2b /* + */ && b.length >= 8) {
-        const head = Buffer.from(b.subarray(0, Math.min(b.length, 300))).toString('latin1');
-        const m = head.startsWith('+SYSMFG:') ? SYSMFG_HEADER.exec(head) : null;
-        if (m) {
-          const total = m[0].length + Number(m[1]);
-          if (b.length < total) return;
-          const lineBytes = b.subarray(0, total);
-          this.buf = b.subarray(total);
-          this.onLine(lineBytes, new TextDecoder().decode(lineBytes), true);
-          continue;
-        }
-      }
+      const framed = cur && cur.value && cur.phase === 'final' && b[0] === 0x2b /* + */ ? this.frameValue(cur, b) : 'line';
+      if (framed === 'wait') return;
+      if (framed === 'taken') continue;
 
       let nl = -1;
       for (let i = 0; i < b.length; i++) {
@@ -447,8 +571,48 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     }
   }
 
+  /**
+   * Frame the value line of the `AT+SYSMFG` read in flight by its length field, so a binary value may
+   * hold CR/LF. The length is trusted only when the header names the key asked for, is at most
+   * {@link SYSMFG_MAX_VALUE_BYTES}, and the value is followed by CR LF as ESP-AT prints it; anything
+   * else is read as an ordinary line (and a wrong length marks the response garbled).
+   */
+  private frameValue(cur: Entry, b: Uint8Array): 'wait' | 'taken' | 'line' {
+    const want = cur.value!;
+    const headBytes = b.subarray(0, Math.min(b.length, SYSMFG_HEADER_MAX));
+    const head = Buffer.from(headBytes).toString('latin1');
+    const prefix = '+SYSMFG:';
+    if (!head.startsWith(prefix.slice(0, Math.min(head.length, prefix.length)))) return 'line';
+    const m = SYSMFG_HEADER.exec(head);
+    if (!m) {
+      // Not yet a whole header: wait for more, unless a line ends first or the header cannot fit.
+      const ended = headBytes.includes(0x0a) || headBytes.includes(0x0d);
+      return ended || head.length >= SYSMFG_HEADER_MAX ? 'line' : 'wait';
+    }
+    if (unquoteName(m[1]!) !== want.namespace || unquoteName(m[2]!) !== want.key) return 'line';
+    const length = Number(m[4]);
+    if (length > SYSMFG_MAX_VALUE_BYTES) return 'line';
+    const total = m[0].length + length;
+    if (b.length < total + 2) return 'wait';
+    if (b[total] !== 0x0d || b[total + 1] !== 0x0a) {
+      cur.value = undefined;
+      this.markGarbled(cur, `the +SYSMFG length field (${length}) does not match the value that followed`);
+      return 'line';
+    }
+    cur.value = undefined;
+    const lineBytes = b.subarray(0, total);
+    this.buf = b.subarray(total);
+    this.onLine(lineBytes, new TextDecoder().decode(lineBytes), true);
+    return 'taken';
+  }
+
+  private markGarbled(cur: Entry, why: string): void {
+    cur.garbled = true;
+    if (cur.garbledWhy === undefined) cur.garbledWhy = why;
+  }
+
   private onGarbage(bytes: Uint8Array): void {
-    if (this.current) this.current.garbled = true;
+    if (this.current) this.markGarbled(this.current, 'bytes that are not a valid AT line arrived');
     this.emit('garbage', bytes);
   }
 
@@ -476,8 +640,14 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         } else if (cur.kind === 'init' && cur.command === 'ATE0') {
           // Our ATE0 raced the boot; the one queued above runs next.
           this.finish(cur, { ok: true, result: 'ready' });
+        } else if (cur.data && cur.phase === 'prompt') {
+          // The command may have reached the module just after its boot: then it is in its data phase
+          // and would store the ATE0 sent next as the value. Keep waiting for the > (its timeout
+          // completes the data phase with the intended bytes, see abandonDataPhase).
         } else {
           this.finish(cur, { ok: false, reason: 'reset', message: `${cur.label} interrupted: the module restarted (ready) before answering` });
+          // It may also have reached the module just after the boot, and its answer is still coming.
+          this.needsSync = true;
         }
       } else {
         this.pump();
@@ -490,7 +660,10 @@ export class AtClient extends EventEmitter<AtClientEvents> {
 
     if (isBusy(line)) {
       this.emit('unsolicited', line);
-      if (cur && cur.lines.length === 0 && cur.phase !== 'ready') this.onBusy(cur);
+      // A write waiting for its > is never re-sent: if the busy p... was noise and the > was lost, the
+      // module is in its data phase and would store the re-sent command as the value. It waits for
+      // the > until its timeout instead (which completes any data phase with the intended bytes).
+      if (cur && cur.lines.length === 0 && cur.phase !== 'ready' && !(cur.data && cur.phase === 'prompt')) this.onBusy(cur);
       return;
     }
 
@@ -516,7 +689,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       }
       if (cur.phase === 'ready') return;
       if (cur.garbled) {
-        this.finish(cur, { ok: false, reason: 'garbled', message: `${cur.label} answered with garbled bytes; response discarded` });
+        const why = cur.garbledWhy ?? 'bytes that are not a valid AT line arrived';
+        this.finish(cur, { ok: false, reason: 'garbled', message: `${cur.label} answered with garbled bytes (${why}); response discarded` });
       } else {
         this.finish(cur, { ok: true, result: line });
       }
@@ -542,6 +716,12 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       }
       if (cur.kind === 'sync' && line.startsWith(SYNC_MARKER)) cur.sawMarker = true;
     }
+    cur.bytes += bytes.length;
+    if (cur.bytes > AT_LIMITS.responseBytes || cur.lines.length >= AT_LIMITS.responseLines) {
+      // A module (or a line) that never stops talking: keep the bound, fail the command at its result.
+      this.markGarbled(cur, `the response exceeded ${AT_LIMITS.responseLines} lines or ${AT_LIMITS.responseBytes} bytes`);
+      return;
+    }
     cur.lines.push(line);
   }
 
@@ -562,6 +742,7 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       phase: 'final',
       busy: 0,
       garbled: false,
+      bytes: 0,
     };
     if (parent) entry.parent = parent;
     return entry;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { AtClient } from './at-client';
+export { AT_LIMITS, AtClient, SYSMFG_MAX_VALUE_BYTES } from './at-client';
 export type { AtClientEvents, AtClientOptions, AtResponse, AtTransport, SendOptions } from './at-client';
 export { isAtError } from './errors';
 export type { AtError, AtFailure, AtFailureReason } from './errors';
@@ -17,7 +17,7 @@ export { createModuleSystem } from './system';
 export type { ModuleSystem, ModuleSystemOptions } from './system';
 export { createModuleStorage, JOURNAL_KEY, RECORD_KEY, WIFI_MARKER_KEY } from './storage';
 export type { ModuleStorage, ModuleStorageOptions } from './storage';
-export { ModuleNvs } from './nvs';
+export { ModuleNvs, VERIFIED_READ_ATTEMPTS } from './nvs';
 export { CHIPS, checkPin } from './chips';
 export type { ChipGpio, ChipName, GpioBank, PinUse } from './chips';
 export { createModuleButton, createModuleLed, readRegister, writeRegister } from './gpio';

@@ -78,10 +78,12 @@ type Status = 'idle' | 'joining' | 'connected' | 'waiting';
  *   others → `other`, `raw` = the code) and the adapter retries after `retryDelayMs` until
  *   `disconnect()`, `forget()` or another `connect()`. A lost link (`WIFI DISCONNECT`) is reported as
  *   `other` and the module reconnects by itself (`WIFI GOT IP` → `connected`).
- * - `hasStoredCredentials()` reads a marker the adapter keeps in the module's NVS (the SSID only).
- * - `forget()` disconnects, switches auto-connect off and erases the marker. The firmware cannot erase
- *   the stored station configuration by itself short of `AT+RESTORE`; use the system port's
- *   `restoreFactory()` to scrub it from the module's flash.
+ * - `hasStoredCredentials()` reads a marker the adapter keeps in the module's NVS (the SSID only),
+ *   until two reads agree; when the module cannot be asked it rejects with `wifi-failed` instead of
+ *   answering `false` (unknown is not "none").
+ * - `forget()` erases the marker first (so an interrupted forget never leaves a marker without
+ *   credentials), then disconnects, erases the stored station configuration with `AT+RESTORE` (see
+ *   `eraseWithRestore`) and switches auto-connect off.
  * - `scan()` runs `AT+CWLAP`.
  * - `channel` in the credentials is ignored: `AT+CWJAP` takes no channel.
  *
@@ -286,7 +288,15 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
     },
 
     async hasStoredCredentials(): Promise<boolean> {
-      return (await nvs.read(WIFI_MARKER_KEY)) !== undefined;
+      let marker: string | undefined;
+      try {
+        marker = await nvs.readVerified(WIFI_MARKER_KEY);
+      } catch (e) {
+        // "Could not ask" must never read as "no credentials": the core would take a provisioned
+        // device for an unprovisioned one (R3.7, R3.8).
+        throw provisionError('wifi-failed', `could not ask the module whether Wi-Fi credentials are stored (unknown, not "none"): ${(e as Error).message}`, { cause: e });
+      }
+      return marker !== undefined;
     },
 
     async forget(): Promise<void> {
@@ -295,6 +305,16 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       status = 'idle';
       creds = undefined;
       persisted = false;
+      // The marker goes first: a forget cut short (power loss) may leave credentials without a marker
+      // (hasStoredCredentials() says false, the device provisions again) but never a marker claiming
+      // credentials that are gone (R3.8 could not see that the device is stuck). A failed erase does
+      // not stop the forget itself; it is reported at the end.
+      let markerFailure: unknown;
+      try {
+        await nvs.erase(WIFI_MARKER_KEY);
+      } catch (e) {
+        markerFailure = e;
+      }
       await client.send('AT+CWQAP', { timeoutMs: japTimeoutMs });
       if (options.eraseWithRestore !== false) {
         // R7.2: the credentials must really be gone from the module, not only unused.
@@ -303,7 +323,7 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       }
       await client.send('AT+SYSSTORE=1');
       await client.send('AT+CWAUTOCONN=0');
-      await nvs.erase(WIFI_MARKER_KEY);
+      if (markerFailure !== undefined) await nvs.erase(WIFI_MARKER_KEY);
     },
 
     async scan(): Promise<ScanResult[]> {

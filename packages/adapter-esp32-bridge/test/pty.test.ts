@@ -24,11 +24,11 @@ interface PtyRig {
   cleanup(): Promise<void>;
 }
 
-async function ptyRig(chip: 'esp32' | 'esp32c3' = 'esp32'): Promise<PtyRig> {
+async function ptyRig(chip: 'esp32' | 'esp32c3' = 'esp32', commandTimeoutMs?: number): Promise<PtyRig> {
   const pair = await createPtyPair();
   const sim = new EspAtSimulator({ chip, joinDelayMs: 30, bootDelayMs: 10, scanDelayMs: 10, networks: [HOME, CAFE] });
   const device = await attachToPty(sim, pair.device);
-  const client = new AtClient(() => openSerial(pair.host, { baudRate: 115200 }), { busyRetryDelayMs: 10 });
+  const client = new AtClient(() => openSerial(pair.host, { baudRate: 115200 }), { busyRetryDelayMs: 10, commandTimeoutMs });
   await client.open();
   return {
     sim,
@@ -63,8 +63,8 @@ if (!hasSocat) {
       for (const r of rigs) await r.cleanup();
       rigs = [];
     });
-    const make = async (chip?: 'esp32' | 'esp32c3'): Promise<PtyRig> => {
-      const r = await ptyRig(chip);
+    const make = async (chip?: 'esp32' | 'esp32c3', commandTimeoutMs?: number): Promise<PtyRig> => {
+      const r = await ptyRig(chip, commandTimeoutMs);
       rigs.push(r);
       return r;
     };
@@ -116,6 +116,26 @@ if (!hasSocat) {
       sim.setPin(9, false);
       expect(await pressed).toBe(true);
       stop();
+    });
+
+    it('a damaged +SYSMFG length field over the PTY (longer, shorter, absurd) never wedges the link; load() returns the record', async () => {
+      const { client, sim } = await make('esp32', 300);
+      const storage = createModuleStorage(client);
+      await storage.save({ v: 1, max: 3, wifiConfigured: true });
+      for (const length of ['90', '20', '3700000000']) {
+        let damaged = false;
+        sim.faults.tamper = (bytes) => {
+          const t = Buffer.from(bytes).toString('latin1');
+          if (damaged || !t.includes('+SYSMFG:"provision","record",7,')) return bytes;
+          damaged = true;
+          return Buffer.from(t.replace(/("record",7,)\d+,/, `$1${length},`), 'latin1');
+        };
+        expect(await storage.load()).toEqual({ v: 1, max: 3, wifiConfigured: true });
+        expect(damaged).toBe(true);
+        expect(client.bufferedBytes).toBe(0);
+      }
+      sim.faults.tamper = undefined;
+      expect((await client.send('AT+CWMODE?')).lines).toEqual(['+CWMODE:1']);
     });
 
     it('a module reboot mid-command over the PTY fails the command and the link recovers', async () => {

@@ -187,9 +187,9 @@ function isInt(n: unknown, lo: number, hi: number): n is number {
 
 function checkRecord(raw: unknown, file: string): ProvisionRecord {
   const r = raw as Partial<ProvisionRecord> | null;
-  if (r && typeof r === 'object' && isInt(r.v, RECORD_VERSION + 1, Number.MAX_SAFE_INTEGER)) {
-    throw adapterError('storage-failed', `${file} was written by a newer version (format v${r.v}; this release reads v${RECORD_VERSION}); it is kept as it is`);
-  }
+  // A newer release's record is handed to the core as it is (R3.7: the core keeps it and never
+  // persists over it); only its version is ours to read.
+  if (r && typeof r === 'object' && isInt(r.v, RECORD_VERSION + 1, Number.MAX_SAFE_INTEGER)) return { ...r } as ProvisionRecord;
   if (!r || typeof r !== 'object' || r.v !== RECORD_VERSION || !isInt(r.max, 0, 255) || typeof r.wifiConfigured !== 'boolean') {
     throw adapterError('storage-failed', `${file} is corrupt: expected {v: ${RECORD_VERSION}, max 0..255, wifiConfigured}`);
   }

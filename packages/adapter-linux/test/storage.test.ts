@@ -22,6 +22,11 @@ runPortConformance(
           await fs.mkdir(stateDir, { recursive: true });
           await fs.writeFile(port.recordFile, raw);
         },
+        // A read that fails with an I/O error (EISDIR), as a broken medium's would.
+        makeUnreadable: async () => {
+          await fs.rm(port.recordFile, { force: true });
+          await fs.mkdir(port.recordFile, { recursive: true });
+        },
         writeUserConfig: async () => {
           await fs.mkdir(path.dirname(userConfig), { recursive: true });
           await fs.writeFile(userConfig, '{"app":true}');
@@ -117,13 +122,13 @@ describe('file storage specifics', () => {
     }
   });
 
-  it('R3.7 a record of a newer version is a failure, is never overwritten by save(), and wipe() removes it', async () => {
+  it('R3.7 a record of a newer version loads back as it is, is never overwritten by an older format, and wipe() removes it', async () => {
     const t = await tempDir('storage');
     try {
       const s = createFileStorage({ stateDir: t.dir });
       for (const raw of ['{"v":2,"max":3,"wifiConfigured":true}', '{"v":7,"state":{"max":3},"creds":"x"}']) {
         await fs.writeFile(s.recordFile, raw);
-        await expect(s.load()).rejects.toMatchObject({ code: 'storage-failed', message: expect.stringContaining('newer version') });
+        expect(await s.load()).toEqual(JSON.parse(raw));
         await expect(s.save({ v: 1, max: 0, wifiConfigured: false })).rejects.toMatchObject({ code: 'storage-failed', message: expect.stringContaining('not overwriting') });
         expect(await fs.readFile(s.recordFile, 'utf8')).toBe(raw);
       }

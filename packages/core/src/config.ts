@@ -1,3 +1,4 @@
+// Provisioner configuration: its types, defaults and validation (R9.1).
 import { provisionError } from './errors';
 import { isIntIn, isObject } from './guards';
 
@@ -18,6 +19,11 @@ export interface ProvisionConfig {
   timeoutMs?: number;
   /** Delay between a factory reset and the reboot, ms, 0..60 000 (default 100). */
   rebootDelayMs?: number;
+  /**
+   * How long each factory-reset step (and the reboot request) may take before it counts as failed,
+   * ms, 1..600 000 (default 2000). A port that never answers cannot stop the reboot (R7.3).
+   */
+  resetStepTimeoutMs?: number;
   /** Reset button (§5). */
   button?: ButtonConfig;
   /** LED (§6). */
@@ -72,6 +78,7 @@ export interface ResolvedConfig {
   stableState: number;
   timeoutMs: number;
   rebootDelayMs: number;
+  resetStepTimeoutMs: number;
   button: { holdMs: number; debounceMs: number; inhibitAfterMs: number };
   led: { patterns: { [state: string]: LedPattern } };
   wifi: { resetOnBadCredentials: boolean; badCredentialAttempts: number };
@@ -83,10 +90,15 @@ export interface ResolvedConfig {
   };
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || typeof v !== 'object') return String(v);
-  return Array.isArray(v) ? 'an array' : 'an object';
+/**
+ * What kind of value `v` is, for error messages: never the value itself, which may be a secret put in
+ * the wrong field (R10.3). @internal
+ */
+export function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return isFinite(v) && Math.floor(v) === v ? 'an integer out of range' : 'a number that is not an integer';
+  return typeof v === 'object' ? 'an object' : 'a ' + typeof v;
 }
 
 type Obj = { [k: string]: unknown };
@@ -98,21 +110,57 @@ interface Schema {
 
 /**
  * Validate a configuration and fill in the defaults (R9.1). Unknown keys are errors, so a misspelt key
- * is never silently ignored.
+ * is never silently ignored: the message gives its path and the nearest allowed key. Messages name the
+ * field, the kind of value that was wrong and what is allowed, never the value itself (it may be a
+ * secret typed into the wrong field).
  *
+ * @param input - the configuration (undefined or null: every default)
+ * @param where - where the configuration sits in the user's file, e.g. `"provision"`: prefixed to the
+ *   field names in messages and in `field` (`provision.timeoutMS`). Default: none.
  * @throws {@link ProvisionError} with code `invalid-config`, naming the field and the allowed values.
  *
  * @example
  * ```ts
  * const cfg = validateConfig({ stableState: 2, button: { holdMs: 5000 } });
  * cfg.timeoutMs; // 300000
+ * validateConfig({ timeoutMS: 1000 }, 'provision');
+ * // throws: unknown config key provision.timeoutMS (did you mean timeoutMs?); allowed keys of provision: …
  * ```
  */
-export function validateConfig(input?: ProvisionConfig | null): ResolvedConfig {
+export function validateConfig(input?: ProvisionConfig | null, where?: string): ResolvedConfig {
   // The schema and the helpers live inside: on Espruino a function or table defined at module level
   // costs memory for as long as the module is loaded, one defined here only while validating.
   function bad(path: string, what: string, v: unknown): never {
-    throw provisionError('invalid-config', `${path} must be ${what}, got ${describe(v)}`, { field: path });
+    throw provisionError('invalid-config', `${path} must be ${what}, got ${kindOf(v)}`, { field: path });
+  }
+
+  /** Edit distance of two short strings (Levenshtein). */
+  function distance(a: string, b: string): number {
+    let prev: number[] = [];
+    for (let j = 0; j <= b.length; j++) prev.push(j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      prev = row;
+    }
+    return prev[b.length];
+  }
+
+  /** The allowed key a misspelt one most likely meant (case, `_`, a missing suffix, two typos), or ''. */
+  function nearest(key: string, keys: string[]): string {
+    const norm = (k: string): string => k.toLowerCase().split('_').join('');
+    const k = norm(key);
+    let best = '';
+    let score = 3;
+    for (let i = 0; i < keys.length && k.length <= 40; i++) {
+      const c = norm(keys[i]);
+      const d = c === k ? 0 : c.indexOf(k) === 0 || k.indexOf(c) === 0 ? 1 : distance(k, c);
+      if (d < score) {
+        score = d;
+        best = keys[i];
+      }
+    }
+    return best;
   }
 
   const MAX_MS = 2147483647; // the largest delay every platform's timers accept (2^31 - 1)
@@ -122,6 +170,7 @@ export function validateConfig(input?: ProvisionConfig | null): ResolvedConfig {
     stableState: [0, 255, 3],
     timeoutMs: [MIN_MS, MAX_MS, 300000],
     rebootDelayMs: [0, 60000, 100],
+    resetStepTimeoutMs: [1, 600000, 2000],
     button: { holdMs: [MIN_MS, MAX_MS, 0], debounceMs: [0, 10000, 50], inhibitAfterMs: [0, MAX_MS, 0] },
     led: { patterns: 'patterns' },
     wifi: { resetOnBadCredentials: true, badCredentialAttempts: [1, 100, 3] },
@@ -133,10 +182,13 @@ export function validateConfig(input?: ProvisionConfig | null): ResolvedConfig {
     const given = Object.keys(input);
     for (let i = 0; i < given.length; i++) {
       if (keys.indexOf(given[i]) < 0) {
-        const where = path ? `${path}.${given[i]}` : given[i];
-        throw provisionError('invalid-config', `unknown config key ${where}; allowed keys${path ? ' of ' + path : ''}: ${keys.join(', ')}`, {
-          field: where,
-        });
+        const at = path ? `${path}.${given[i]}` : given[i];
+        const guess = nearest(given[i], keys);
+        throw provisionError(
+          'invalid-config',
+          `unknown config key ${at}${guess ? ` (did you mean ${guess}?)` : ''}; allowed keys${path ? ' of ' + path : ''}: ${keys.join(', ')}`,
+          { field: at },
+        );
       }
     }
     const out: Obj = {};
@@ -195,14 +247,14 @@ export function validateConfig(input?: ProvisionConfig | null): ResolvedConfig {
   }
 
   const raw = input === undefined || input === null ? {} : input;
-  if (!isObject(raw)) bad('config', 'an object', raw);
-  return walk(SCHEMA, raw as Obj, '') as unknown as ResolvedConfig;
+  if (!isObject(raw)) bad(where || 'config', 'an object', raw);
+  return walk(SCHEMA, raw as Obj, where || '') as unknown as ResolvedConfig;
 }
 
 /** Is `n` an integer 0..255 (a provisioning state)? @internal */
 export function checkState(n: unknown, what: string): number {
   if (!isIntIn(n, 0, 255)) {
-    throw provisionError('invalid-state', `${what} must be an integer from 0 to 255, got ${describe(n)}`, { field: what });
+    throw provisionError('invalid-state', `${what} must be an integer from 0 to 255, got ${kindOf(n)}`, { field: what });
   }
   return n;
 }

@@ -24,15 +24,22 @@ export function after<T, R>(
   return next(value);
 }
 
-/** Run the steps in order, each after the previous one settled; like `after` for a list. */
-export function sequence(steps: (() => MaybePromise<unknown>)[], fail: (e: unknown, index: number) => void): MaybePromise<void> {
+/**
+ * Run the steps in order, each after the previous one settled; like `after` for a list. `call` runs
+ * one step (e.g. with a time limit); a step that throws or rejects goes to `fail` and the next one runs.
+ */
+export function sequence(
+  steps: (() => MaybePromise<unknown>)[],
+  fail: (e: unknown, index: number) => void,
+  call: (step: () => MaybePromise<unknown>) => MaybePromise<unknown>,
+): MaybePromise<void> {
   let i = 0;
   const run = (): MaybePromise<void> => {
     while (i < steps.length) {
       const index = i++;
       let r: MaybePromise<unknown>;
       try {
-        r = steps[index]();
+        r = call(steps[index]);
       } catch (e) {
         fail(e, index);
         continue;

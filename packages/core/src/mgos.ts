@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { validateConfig, type ProvisionConfig } from './config';
+import { kindOf, validateConfig, type ProvisionConfig } from './config';
 import { provisionError } from './errors';
 
 /** The result of {@link fromMgosConfig}: our config plus the pin settings an adapter takes. */
@@ -42,11 +42,16 @@ export function fromMgosConfig(json: unknown): MgosMapping {
     return !!v && typeof v === 'object' && !Array.isArray(v);
   }
 
-  function num(o: Obj, key: string, path: string): number | undefined {
+  /**
+   * A number of `o[key]` from `lo` to `hi` (an integer when `int`), or undefined when absent. Errors name
+   * the user's mgos key in the mgos unit and never echo the value.
+   */
+  function num(o: Obj, key: string, path: string, lo: number, hi: number, int: boolean, unit: string): number | undefined {
     const v = o[key];
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !isFinite(v)) {
-      throw provisionError('invalid-config', `mgos ${path} must be a number, got ${JSON.stringify(v)}`, { field: path });
+    if (typeof v !== 'number' || !(v >= lo && v <= hi) || (int && Math.floor(v) !== v)) {
+      const kind = typeof v === 'number' && !int ? 'a number out of range' : kindOf(v);
+      throw provisionError('invalid-config', `mgos ${path} must be ${int ? 'an integer' : 'a number'} from ${lo} to ${hi}${unit}, got ${kind}`, { field: path });
     }
     return v;
   }
@@ -55,7 +60,7 @@ export function fromMgosConfig(json: unknown): MgosMapping {
     const v = o[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'boolean') {
-      throw provisionError('invalid-config', `mgos ${path} must be true or false, got ${JSON.stringify(v)}`, { field: path });
+      throw provisionError('invalid-config', `mgos ${path} must be true or false, got ${kindOf(v)}`, { field: path });
     }
     return v;
   }
@@ -86,6 +91,11 @@ export function fromMgosConfig(json: unknown): MgosMapping {
 
   const config: ProvisionConfig = {};
   const out: MgosMapping = { config: config };
+  // mgos units: pins (negative disables), hold_ms in ms, inhibit_after_s and timeout in seconds. The
+  // ranges are those our config can hold, so every error names the user's mgos key.
+  const PIN_MIN = -2147483648;
+  const PIN_MAX = 65535;
+  const S_MAX = 2147483; // seconds that fit our int32 milliseconds
 
   const btnKey = prov.btn !== undefined ? 'btn' : 'button';
   const btn = prov[btnKey];
@@ -93,9 +103,9 @@ export function fromMgosConfig(json: unknown): MgosMapping {
     if (!isObj(btn)) throw provisionError('invalid-config', `mgos ${path}.${btnKey} must be an object`, { field: `${path}.${btnKey}` });
     const bp = `${path}.${btnKey}`;
     onlyKeys(btn, bp, ['pin', 'pull_up', 'hold_ms', 'inhibit_after_s']);
-    const pin = num(btn, 'pin', `${bp}.pin`);
-    const holdMs = num(btn, 'hold_ms', `${bp}.hold_ms`);
-    const inhibitS = num(btn, 'inhibit_after_s', `${bp}.inhibit_after_s`);
+    const pin = num(btn, 'pin', `${bp}.pin`, PIN_MIN, PIN_MAX, true, ' (negative: no button)');
+    const holdMs = num(btn, 'hold_ms', `${bp}.hold_ms`, PIN_MIN, 2147483647, true, ' (ms)');
+    const inhibitS = num(btn, 'inhibit_after_s', `${bp}.inhibit_after_s`, -S_MAX, S_MAX, false, ' (seconds)');
     const pullUp = bool(btn, 'pull_up', `${bp}.pull_up`);
     config.button = {};
     // mgos: a negative pin disables the button, as does a negative hold_ms.
@@ -109,16 +119,17 @@ export function fromMgosConfig(json: unknown): MgosMapping {
   if (led !== undefined) {
     if (!isObj(led)) throw provisionError('invalid-config', `mgos ${path}.led must be an object`, { field: `${path}.led` });
     onlyKeys(led, `${path}.led`, ['pin', 'active_high']);
-    const pin = num(led, 'pin', `${path}.led.pin`);
+    const pin = num(led, 'pin', `${path}.led.pin`, PIN_MIN, PIN_MAX, true, ' (negative: no LED)');
     const activeHigh = bool(led, 'active_high', `${path}.led.active_high`);
     if (pin !== undefined && pin >= 0) out.led = { pin: pin, activeHigh: activeHigh !== false };
   }
 
-  const stable = num(prov, 'stable_state', `${path}.stable_state`);
+  const stable = num(prov, 'stable_state', `${path}.stable_state`, 0, 255, true, '');
   if (stable !== undefined) config.stableState = stable;
-  const timeout = num(prov, 'timeout', `${path}.timeout`);
+  const timeout = num(prov, 'timeout', `${path}.timeout`, -S_MAX, S_MAX, false, ' (seconds)');
   if (timeout !== undefined) config.timeoutMs = Math.round(timeout * 1000);
 
+  // Cannot fail with the ranges above; kept so that a mapping bug can never yield an invalid config.
   validateConfig(config);
   return out;
 }

@@ -82,20 +82,29 @@ export interface ResetJournal {
  * Persistent storage for the provisioning record and the reset journal.
  *
  * Contract every adapter must meet:
- * - `load()` returns the record last passed to `save()`, or `undefined` when none was ever saved (or
- *   after `wipe()`). It throws (or rejects) when what is stored is unreadable or corrupt; the core then
- *   recovers to defaults with a `warning` and never factory-resets for that reason (R3.6). It must not
- *   modify what is stored.
+ * - `load()` tells *nothing is stored* apart from *cannot say* (R3.7); the core treats the first as a
+ *   fresh device and the second as a device that may well be provisioned:
+ *   - it returns `undefined` only when the medium positively holds no record: none was ever saved, or
+ *     `wipe()` removed it (a missing file, an absent key);
+ *   - it throws (or rejects) when what is stored cannot be read or parsed: an I/O error, a torn or
+ *     empty file, bytes that are not a record. Never `undefined` for those;
+ *   - it returns a record of a newer format version (`v` above this release's `RECORD_VERSION`) with its `v`
+ *     kept, not as an error and not as `undefined`, so the core can refuse to overwrite it (R3.7). Its
+ *     other fields need not be understood. (`checkRecord` from `@provision/core` already does this.)
+ *   - it must not modify what is stored.
  * - `save(record)` is atomic (R10.2): after power loss at any instant, `load()` returns the old or the
  *   new record, never a torn one.
  * - `wipe()` removes the provisioning record and the user configuration the app registered with the
  *   adapter (mgos `conf9.json`). It must not touch the reset journal.
- * - `loadJournal()` returns the journal, or `undefined` if none exists. `saveJournal()` is atomic too.
- *   The journal survives `wipe()`.
+ * - `loadJournal()` returns the journal, or `undefined` if none exists; like `load()`, it throws when
+ *   what is stored cannot be read. `saveJournal()` is atomic too. The journal survives `wipe()`.
  * - `compact()` is optional: garbage-collect the medium after a wipe (mgos does a filesystem GC).
+ *
+ * A factory reset writes the journal first, then wipes (R7.2); each of these calls may take at most
+ * the config's `resetStepTimeoutMs` before the core counts it as failed and goes on (R7.3).
  */
 export interface StoragePort {
-  /** Read the record; `undefined` if none; throw if corrupt. */
+  /** Read the record; `undefined` only if none is stored; throw if unreadable or corrupt. */
   load(): MaybePromise<ProvisionRecord | undefined>;
   /** Atomically replace the record. */
   save(record: ProvisionRecord): MaybePromise<void>;
@@ -205,7 +214,10 @@ export interface ConnectOptions {
  * - `persist()` writes the credentials of the last `connect()` to persistent storage (called by the core
  *   only after they were verified, unless `persist: 'before-connect'`).
  * - `disconnect()` leaves the network and drops credentials that were never persisted; stored ones stay.
- * - `hasStoredCredentials()` says whether persisted credentials exist.
+ * - `hasStoredCredentials()` says whether persisted credentials exist. The core asks at `start()` when
+ *   the record is unknown or says Wi-Fi is configured (R3.7, R3.8): `false` rewinds a provisioned
+ *   record to state 0, so when the adapter cannot tell (its backend is not up yet) it must throw,
+ *   never guess `false`.
  * - `forget()` erases persisted credentials and disconnects.
  * - `scan()` is optional.
  *
@@ -232,7 +244,10 @@ export interface WifiPort {
  * The system: reboot, and uptime when the clock cannot tell it.
  *
  * - `reboot()` restarts the device (or the service). The core calls it exactly once per factory reset,
- *   after `rebootDelayMs`; it may never return.
+ *   after `rebootDelayMs`; it may never return. A returned Promise still pending after
+ *   `resetStepTimeoutMs` is reported as an `error` (code `timeout`) and the reset counts as done; a
+ *   rejection is reported too. Either way the device is wiped: an adapter whose reboot can fail should
+ *   retry it or end the process itself, so that a supervisor restarts it on the wiped state.
  * - `uptimeMs()` is optional: milliseconds since boot, used for `button.inhibitAfterMs` (R5.4). Without
  *   it the core uses the clock's `now()`.
  */

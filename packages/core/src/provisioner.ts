@@ -18,7 +18,7 @@ import type {
   WifiCredentials,
   WifiEvent,
 } from './ports';
-import { CAUSES, checkJournal, checkRecord, freshJournal, JOURNAL_LIMIT, RECORD_VERSION } from './record';
+import { CAUSES, checkJournal, checkRecord, freshJournal, isNewerRecord, JOURNAL_LIMIT, RECORD_VERSION } from './record';
 import { createSession, type Session, type SessionEvents, type SessionState } from './session';
 
 /** Named provisioning states (R3). States above 3 are application-defined. */
@@ -69,7 +69,10 @@ export interface ProvisionEvents extends SessionEvents {
   button: ButtonEvent;
   /** Station changes. */
   wifi: WifiStateEvent;
-  /** Recovered problems (a corrupt record at start, R3.6). */
+  /**
+   * Recovered problems: an unreadable, corrupt or newer-version record at start (R3.6, R3.7), a record
+   * rewound for want of stored credentials (R3.8), a corrupt journal.
+   */
   warning: WarningEvent;
   /** Failures of a port or a listener (R7.3). Never contains a secret. */
   error: ProvisionError;
@@ -77,7 +80,16 @@ export interface ProvisionEvents extends SessionEvents {
 
 /** The provisioner API. Create one with {@link createProvisioner}. */
 export interface Provisioner {
-  /** Load the record, emit the first `state`, check the boot button, arm timers (R3.6). */
+  /**
+   * Load the record and the journal, ask the Wi-Fi port whether credentials are stored (R3.7, R3.8),
+   * emit the first `state`, check the boot button, arm timers, then subscribe to Wi-Fi events (R3.6).
+   * Wi-Fi is subscribed only after the boot-button check (10 samples 1 ms apart in boot-hold mode:
+   * 9 ms after `start()`), so a join answered during sampling cannot race a boot-hold reset.
+   *
+   * Resolves once the device runs — or, when the boot-hold check starts a factory reset, once that
+   * reset is under way ({@link Provisioner.isResetting} is true; the reboot follows `rebootDelayMs`
+   * later). Never rejects for a storage or Wi-Fi failure: those become `warning`/`error` events.
+   */
   start(): Promise<void>;
   /**
    * Stop watching ports and cancel every timer. Nothing is written. A factory reset already under way
@@ -96,7 +108,10 @@ export interface Provisioner {
   isProvisioned(): boolean;
   /** True once the device has connected with an IP at least once (R8.1). */
   isWifiConfigured(): boolean;
-  /** Wipe, journal, reboot (R7). Resolves once the reboot was requested. */
+  /**
+   * Journal, wipe, forget, reboot (R7.2). Resolves once the reboot was requested (or, when the system
+   * port did not answer within `resetStepTimeoutMs`, given up on with an `error` event, R7.3).
+   */
   factoryReset(cause?: ResetCause): Promise<void>;
   /** True from a factory reset until the reboot. */
   isResetting(): boolean;
@@ -113,7 +128,11 @@ export interface Provisioner {
    * `invalid-state`.
    */
   configureSta(creds: WifiCredentials): Promise<void>;
-  /** IDF `reset_sm_state_on_failure` (R8.5): back to `started`, state rewound to 0. */
+  /**
+   * IDF `reset_sm_state_on_failure` (R8.5): after `cred-fail`, back to `started` with the state rewound
+   * to 0. Returns true when it did so, false when there was nothing to reset: the session is not in
+   * `fail`, or no session is running. It never throws.
+   */
   resetOnFailure(): boolean;
   /** IDF `reset_sm_state_for_reprovision` (R8.7). */
   resetForReprovision(): void;
@@ -165,6 +184,14 @@ class ProvisionerImpl implements Provisioner {
   private lastReason_: DisconnectReason | undefined;
   private badCount_ = 0;
   private unpersisted_?: boolean;
+  /**
+   * R3.7: the record could not be read, was corrupt or is of a newer version, so the device may well be
+   * provisioned. Until a real event proves the state, nothing is persisted and neither the timeout nor
+   * the bad-credentials reset can fire.
+   */
+  private unknown_?: boolean;
+  /** R3.7: the record is of a newer version: never written (unknown_ stays set for this boot). */
+  private newer_?: boolean;
   private dirty_?: boolean;
   private writing_?: MaybePromise<void>;
 
@@ -217,19 +244,23 @@ class ProvisionerImpl implements Provisioner {
     if (this.startPromise_) return this.startPromise_;
     // What only start() needs is defined in here, not as methods: on Espruino a method costs memory
     // for as long as the module is loaded, a local function only until start() has finished.
-    this.startPromise_ = new Promise<void>((resolve, reject) => {
+    this.startPromise_ = new Promise<void>((resolve) => {
       const storage = this.ports_.storage;
-      const warn = (message: string, cause: unknown): void => {
-        this.emit_('warning', { message: `${message}: ${describeError(cause)}`, cause: cause });
+      const wifi = this.ports_.wifi;
+      const warn = (message: string, cause?: unknown): void => {
+        this.emit_('warning', { message: cause === undefined ? message : `${message}: ${describeError(cause)}`, cause: cause });
+      };
+      const unknown = (what: string, cause: unknown): void => {
+        this.unknown_ = true;
+        warn(`provisioning record ${what}; state unknown: nothing is saved or reset until Wi-Fi connects or the app sets a state (nothing was reset)`, cause);
       };
       const buttonChecked = (resetRequested: boolean): void => {
-        if (resetRequested) {
-          this.factoryReset('button').then(resolve, reject);
-          return;
+        // A boot-hold reset: start() is done once it is under way; the reboot follows by itself.
+        if (resetRequested) void this.factoryReset('button');
+        else if (!this.stopped_ && !this.resetting_) {
+          this.updateTimeout_();
+          this.subscribeWifi_();
         }
-        if (this.stopped_ || this.resetting_) return resolve();
-        this.updateTimeout_();
-        this.subscribeWifi_();
         resolve();
       };
       const proceed = (): void => {
@@ -251,15 +282,43 @@ class ProvisionerImpl implements Provisioner {
           warn('reset journal is corrupt; starting a new one', e);
         }
       };
+      // `undefined` is a fresh device; anything load() could not give is unknown, not fresh (R3.7).
       const adoptRecord = (rec: ProvisionRecord | undefined): void => {
         if (rec === undefined) return;
+        if (isNewerRecord(rec)) {
+          this.unknown_ = true;
+          this.newer_ = true;
+          warn(`provisioning record is from a newer version (v${rec.v}): kept as it is; running without saving and without automatic resets`);
+          return;
+        }
         try {
           const r = checkRecord(rec);
           this.max_ = r.max;
           this.wifiConfigured_ = r.wifiConfigured;
         } catch (e) {
-          warn('provisioning record is corrupt; starting from defaults (nothing was reset)', e);
+          unknown('is corrupt', e);
         }
+      };
+      // R3.7: an unknown record takes wifiConfigured from the Wi-Fi port. R3.8: a record that says
+      // wifiConfigured without stored credentials (a reset interrupted after forget) is rewound.
+      const adoptCredentials = (stored: boolean): void => {
+        if (this.unknown_) {
+          if (stored) this.wifiConfigured_ = true;
+        } else if (!stored) {
+          warn(`provisioning record says Wi-Fi is configured but no credentials are stored: rewound to state 0 (max was ${this.max_})`);
+          this.max_ = 0;
+          this.wifiConfigured_ = false;
+          this.dirty_ = true;
+          this.flush_();
+        }
+      };
+      const checkCredentials = (): MaybePromise<void> => {
+        if (!wifi || !(this.unknown_ || this.wifiConfigured_)) return undefined;
+        return after(
+          () => wifi.hasStoredCredentials(),
+          adoptCredentials,
+          (e) => this.fail_('hasStoredCredentials() failed', e, 'wifi-failed'),
+        );
       };
       const loadJournal = (): MaybePromise<void> =>
         after(
@@ -270,9 +329,9 @@ class ProvisionerImpl implements Provisioner {
       const loaded = after(
         () => storage.load(),
         adoptRecord,
-        (e) => warn('provisioning record could not be read; starting from defaults (nothing was reset)', e),
+        (e) => unknown('could not be read', e),
       );
-      andThen(andThen(loaded, loadJournal), proceed);
+      andThen(andThen(andThen(loaded, loadJournal), checkCredentials), proceed);
     });
     return this.startPromise_;
   }
@@ -329,19 +388,29 @@ class ProvisionerImpl implements Provisioner {
 
   setCurState(n: number): void {
     checkState(n, 'state');
-    if (this.resetting_) return;
+    if (this.resetting_ || n === this.cur_) return;
+    this.known_();
     this.applyCur_(n);
   }
 
   setMaxState(n: number): void {
     checkState(n, 'max state');
     if (this.resetting_ || n === this.max_) return;
+    this.known_();
     const prevMax = this.max_;
     this.max_ = n;
     this.dirty_ = true;
     this.updateTimeout_();
     this.flush_();
     this.emitState_(this.cur_, prevMax);
+  }
+
+  /** R3.7: a real event proved the state of an unknown record; the usual rules apply from now on. */
+  private known_(): void {
+    if (this.unknown_ && !this.newer_) {
+      this.unknown_ = false;
+      this.updateTimeout_();
+    }
   }
 
   private applyCur_(n: number): void {
@@ -371,7 +440,8 @@ class ProvisionerImpl implements Provisioner {
   // ---- persistence (R10) --------------------------------------------------------------------
 
   private flush_(): void {
-    if (!this.dirty_ || this.resetting_) return;
+    // An unknown record is never overwritten before the state is proven, a newer one never (R3.7).
+    if (!this.dirty_ || this.resetting_ || this.unknown_) return;
     this.dirty_ = false;
     const rec: ProvisionRecord = { v: RECORD_VERSION, max: this.max_, wifiConfigured: this.wifiConfigured_ };
     this.enqueueWrite_(() => this.ports_.storage.save(rec), 'saving the provisioning record failed');
@@ -395,10 +465,13 @@ class ProvisionerImpl implements Provisioner {
 
   // ---- provisioning timeout (R4) ------------------------------------------------------------
 
-  /** Armed while 1 <= max < stableState (so never when stableState is 0), unless timeoutMs <= 0 (R4.5). */
+  /**
+   * Armed while 1 <= max < stableState (so never when stableState is 0), unless timeoutMs <= 0 (R4.5)
+   * or the record is unknown (R3.7).
+   */
   private updateTimeout_(): void {
     if (this.max_ < 1 || this.max_ >= this.config.stableState) this.cancelTimeout_();
-    else if (this.started_ && !this.stopped_ && !this.resetting_ && this.timeoutTimer_ === undefined && this.config.timeoutMs > 0) {
+    else if (this.started_ && !this.stopped_ && !this.resetting_ && !this.unknown_ && this.timeoutTimer_ === undefined && this.config.timeoutMs > 0) {
       this.deadline_ = this.clock_.now() + this.config.timeoutMs;
       this.timeoutTimer_ = this.clock_.setTimeout(() => {
         this.timeoutTimer_ = undefined;
@@ -444,6 +517,8 @@ class ProvisionerImpl implements Provisioner {
   }
 
   rewind_(): void {
+    // The app asked for it (resetOnFailure(), or autoResetOnFailure): that proves the state (R3.7).
+    this.known_();
     this.applyCur_(0);
     this.setMaxState(0);
   }
@@ -465,30 +540,69 @@ class ProvisionerImpl implements Provisioner {
     this.led_.show_({ on: 0, off: 1 }); // solid off
     const storage = this.ports_.storage;
     const wifi = this.ports_.wifi;
-    const at = this.clock_.wallNow ? this.clock_.wallNow() : this.clock_.now();
+    const clock = this.clock_;
+    const ms = this.config.resetStepTimeoutMs;
+    const at = clock.wallNow ? clock.wallNow() : clock.now();
+    // R7.3: each step waits at most resetStepTimeoutMs, then counts as failed. A synchronous step sets no timer.
+    const bounded = (step: () => MaybePromise<unknown>): MaybePromise<unknown> => {
+      const r = step();
+      if (!isThenable(r)) return r;
+      return new Promise<unknown>((resolve, reject) => {
+        let open = true;
+        const timer = clock.setTimeout(() => {
+          if (open) reject(provisionError('timeout', `no answer within ${ms} ms (resetStepTimeoutMs)`));
+          open = false;
+        }, ms);
+        const end = (fn: (v: unknown) => void, v: unknown): void => {
+          if (open) {
+            clock.clearTimeout(timer);
+            fn(v);
+          }
+          open = false;
+        };
+        r.then(
+          (v) => end(resolve, v),
+          (e) => end(reject, e),
+        );
+      });
+    };
+    let journalFailed = false;
+    // R7.2: the journal (with the stuck-button latch) goes first, before anything is wiped, so a power
+    // cut later in the reset cannot lose it.
     const steps: (() => MaybePromise<unknown>)[] = [
-      () => storage.wipe(),
-      () => (wifi ? wifi.forget() : undefined),
       () => {
-        this.max_ = 0;
-        this.wifiConfigured_ = false;
         const resets = this.journal_.resets.concat([{ cause: c, at: at }]);
         this.journal_ = {
           resets: resets.slice(-JOURNAL_LIMIT),
-          buttonLatched: c === 'button' ? true : this.journal_.buttonLatched,
+          buttonLatched: c === 'button' || this.journal_.buttonLatched,
         };
         return this.saveJournal_();
       },
+      () => {
+        this.max_ = 0;
+        this.wifiConfigured_ = false;
+        return storage.wipe();
+      },
+      () => (wifi ? wifi.forget() : undefined),
+      // A journal write that failed before the wipe (a full disk) is tried once more, now that the wipe freed space.
+      () => (journalFailed ? this.saveJournal_() : undefined),
       () => (storage.compact ? storage.compact() : undefined),
       () => this.emit_('reset', { cause: c }),
     ];
-    const names = ['wiping storage', 'forgetting Wi-Fi credentials', 'writing the reset journal', 'compacting storage', 'reset listener'];
+    const names = ['writing the reset journal', 'wiping storage', 'forgetting Wi-Fi credentials', 'writing the reset journal again', 'compacting storage'];
     const afterWrites = (): void => {
-      const r = sequence(steps, (e, i) => this.fail_(`factory reset: ${names[i]} failed`, e, i < 4 ? 'storage-failed' : undefined));
+      const r = sequence(
+        steps,
+        (e, i) => {
+          if (i === 0) journalFailed = true;
+          this.fail_(`factory reset: ${names[i]} failed`, e, i === 2 ? 'wifi-failed' : 'storage-failed');
+        },
+        bounded,
+      );
       const reboot = (): void => {
-        this.clock_.setTimeout(() => {
+        clock.setTimeout(() => {
           after(
-            () => this.ports_.system.reboot(),
+            () => bounded(() => this.ports_.system.reboot()),
             () => done(),
             (e) => {
               this.fail_('reboot failed', e);
@@ -499,8 +613,16 @@ class ProvisionerImpl implements Provisioner {
       };
       andThen(r, reboot);
     };
-    // A write already in flight finishes first, so the wipe cannot be overwritten by it.
-    andThen(this.writing_, afterWrites);
+    // A write already in flight finishes first, so the wipe cannot be overwritten by it; a write that
+    // never finishes is given resetStepTimeoutMs like a step.
+    andThen(
+      after(
+        () => bounded(() => this.writing_),
+        () => undefined,
+        (e) => this.fail_('factory reset: the write in flight did not finish', e, 'storage-failed'),
+      ),
+      afterWrites,
+    );
     return this.resetting_;
   }
 
@@ -529,6 +651,7 @@ class ProvisionerImpl implements Provisioner {
       this.setWifiState_({ state: 'connecting' });
       this.applyCur_(1);
     } else if (ev.type === 'connected') {
+      this.known_();
       this.badCount_ = 0;
       this.lastReason_ = undefined;
       const e: WifiStateEvent = { state: 'connected' };
@@ -568,9 +691,10 @@ class ProvisionerImpl implements Provisioner {
     } else if (verdict === 'retry') ev.state = 'connecting';
     this.setWifiState_(ev);
     if (this.resetting_ || sessionWasActive) return;
-    // R8.2: without a session, repeated definitive failures before the first good connection reset.
+    // R8.2: without a session, repeated definitive failures before the first good connection reset;
+    // not while the record is unknown (R3.7): the router may just be down.
     const w = this.config.wifi;
-    if (this.wifiConfigured_ || !w.resetOnBadCredentials || r === 'other') return;
+    if (this.wifiConfigured_ || this.unknown_ || !w.resetOnBadCredentials || r === 'other') return;
     this.badCount_++;
     if (this.badCount_ >= w.badCredentialAttempts) void this.factoryReset('bad-credentials');
   }
@@ -594,6 +718,8 @@ class ProvisionerImpl implements Provisioner {
       let c = validateCredentials(creds);
       const s = this.session_;
       if (s && s.isActive_()) c = s.receive_(c, validateCredentials);
+      // New credentials from the app set the state to 1 (R8.4): that proves it (R3.7).
+      this.known_();
       const persistNow = this.config.session.persist === 'before-connect';
       this.badCount_ = 0;
       this.lastReason_ = undefined;
@@ -630,8 +756,7 @@ class ProvisionerImpl implements Provisioner {
   }
 
   resetOnFailure(): boolean {
-    // No session yet is an idle one: a new one answers as it would (it throws).
-    return (this.session_ || createSession(this)).resetOnFailure_();
+    return this.session_ ? this.session_.resetOnFailure_() : false;
   }
 
   resetForReprovision(): void {

@@ -74,7 +74,7 @@ export interface Session {
   connected_(): boolean;
   /** A disconnect while credentials are being tried (R8.5). */
   disconnected_(reason: DisconnectReason, raw: string | number | undefined): SessionVerdict;
-  /** IDF `reset_sm_state_on_failure` (R8.5). Returns false when not in `fail`. */
+  /** IDF `reset_sm_state_on_failure` (R8.5). Returns false when not in `fail` (idle included). */
   resetOnFailure_(): boolean;
   /** IDF `reset_sm_state_for_reprovision` (R8.7). */
   resetForReprovision_(): void;
@@ -179,9 +179,8 @@ export function createSession(host: SessionHost): Session {
         return 'fail';
       }
 
-      /** IDF `reset_sm_state_on_failure` (R8.5). Returns false when not in `fail`. */
+      /** IDF `reset_sm_state_on_failure` (R8.5). Returns false when not in `fail` (idle included). */
       resetOnFailure_(): boolean {
-        if (this.state_ === 'idle') throw provisionError('invalid-state', 'resetOnFailure() needs a running provisioning session');
         if (this.state_ !== 'fail') return false;
         this.state_ = 'started';
         this.failures_ = 0;

@@ -30,6 +30,33 @@ describe('§5 reset button', () => {
     expect(dev.system.reboots).toHaveLength(1);
   });
 
+  it('R5.2 SimulatedDevice.start() resolves when the boot-hold reset fires; the reboot follows rebootDelayMs later', async () => {
+    const dev = createSimulatedDevice({ storedCredentials: { ssid: 'HomeNet', passphrase: 'correct horse battery' }, config: { button: { holdMs: 0 }, rebootDelayMs: 100 } });
+    const log = record(dev.prov);
+    dev.button.press();
+    await dev.start();
+    expect(dev.clock.now()).toBe(10);
+    expect(dev.prov.isResetting()).toBe(true);
+    expect(payloads(log, 'reset')).toEqual([{ cause: 'button' }]);
+    // Wi-Fi is subscribed only after sampling, so a boot-hold reset never races a join.
+    expect(dev.wifi.subscribers()).toBe(0);
+    expect(dev.system.reboots).toEqual([]);
+    dev.clock.advance(100);
+    expect(dev.system.reboots).toEqual([109]); // the 10th sample (t = 9) started the reset
+  });
+
+  it('R5.2 Wi-Fi is subscribed once the boot sampling is over, not before', async () => {
+    const dev = createSimulatedDevice({ storedCredentials: { ssid: 'HomeNet', passphrase: 'correct horse battery' }, config: { button: { holdMs: 0 } } });
+    const p = dev.prov.start(); // samples at t = 0..9
+    dev.clock.advance(8);
+    expect(dev.wifi.subscribers()).toBe(0);
+    expect(dev.wifi.attempts).toBe(0);
+    dev.clock.advance(1);
+    await p;
+    expect(dev.wifi.subscribers()).toBe(1);
+    expect(dev.wifi.attempts).toBe(1); // the stored network is joined from then on
+  });
+
   it('R5.2 exactly 7 pressed samples out of 10 is not enough', async () => {
     const dev = createSimulatedDevice({ config: { button: { holdMs: 0 } } });
     const log = record(dev.prov);

@@ -25,6 +25,7 @@ for (const blink of [false, true]) {
           port,
           reopen: () => port,
           corruptRecord: (raw) => port.corrupt(raw),
+          makeUnreadable: () => port.failNext('load', Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })),
           writeUserConfig: () => void (port.userConfig[userConfig] = '{}'),
           userConfigExists: () => userConfig in port.userConfig,
         };

@@ -191,6 +191,8 @@ class Harness {
   private inRangeSince: { from: number; to: number } | undefined;
   private stableReached = false;
   private wcSeen = false;
+  /** R3.7: this boot could not read its record; nothing resets the device until a real event proves the state. */
+  private unknown = false;
   private badRun = 0;
   private allowDrop = false;
   private credFailInStep = false;
@@ -288,6 +290,7 @@ class Harness {
     this.cur = 0;
     this.badRun = 0;
     this.wcSeen = false;
+    this.unknown = false;
     this.pending['reset-listener'] = false;
     let first = true;
     // R6.2: dark from construction until the first state event.
@@ -326,11 +329,13 @@ class Harness {
       }
     });
     prov.on('wifi', (w) => {
+      if (w.state === 'connected') this.prove();
       this.observeWc();
       if (w.state === 'connected') this.badRun = 0;
       else if (
         (w.reason === 'auth-error' || w.reason === 'ap-not-found') &&
         !dev.prov.isWifiConfigured() &&
+        !this.unknown &&
         dev.prov.getSessionState() === 'idle'
       ) {
         this.badRun++;
@@ -338,13 +343,16 @@ class Harness {
     });
     prov.on('cred-fail', () => {
       this.credFailInStep = true;
+      // autoResetOnFailure rewinds at once: the app's configured wish, which proves the state (R3.7).
+      if (this.cfg.session.autoResetOnFailure) this.prove();
     });
     prov.on('error', (e) => {
       log.errors.push(e);
       if (e.code === 'storage-failed') log.storageTrouble = true;
     });
-    prov.on('warning', () => {
+    prov.on('warning', (w) => {
       log.loadWarning = true;
+      if (/^provisioning record .*(unknown|newer version)/.test(w.message)) this.unknown = true;
     });
 
     const bootAt = this.now();
@@ -374,6 +382,13 @@ class Harness {
     }
   }
 
+  /** R3.7: a real event proved the state; a timeout for a max already in range is armed now. */
+  private prove(): void {
+    if (!this.unknown) return;
+    this.unknown = false;
+    if (this.inRange(this.max) && this.inRangeSince === undefined) this.inRangeSince = { from: this.now(), to: this.now() };
+  }
+
   private inRange(max: number): boolean {
     const s = this.cfg.stableState;
     return s > 0 && max >= 1 && max < s;
@@ -385,7 +400,7 @@ class Harness {
     else if (max < this.max) this.stableReached = false; // rewound (setMaxState / resetOnFailure)
     this.max = max;
     const is = this.inRange(max);
-    if (is && !was) this.inRangeSince = { from: this.now(), to: this.now() };
+    if (is && !was && !this.unknown) this.inRangeSince = { from: this.now(), to: this.now() };
     if (!is) this.inRangeSince = undefined;
   }
 
@@ -541,10 +556,12 @@ class Harness {
     };
     switch (cmd.t) {
       case 'cur':
+        if (cmd.n !== prov.getCurState() && !prov.isResetting()) this.prove();
         prov.setCurState(cmd.n);
         break;
       case 'max':
         this.allowDrop = true;
+        if (cmd.n !== prov.getMaxState() && !prov.isResetting()) this.prove();
         prov.setMaxState(cmd.n);
         break;
       case 'advance':
@@ -552,7 +569,10 @@ class Harness {
         break;
       case 'sta': {
         const creds = cmd.creds === 'good' ? HOME : cmd.creds === 'wrong' ? WRONG : ABSENT;
-        if (!prov.isResetting()) this.badRun = 0; // R8.2: new credentials start a new count
+        if (!prov.isResetting()) {
+          this.badRun = 0; // R8.2: new credentials start a new count
+          this.prove(); // and they set the state to 1 (R3.7)
+        }
         swallow(prov.configureSta(creds));
         break;
       }
@@ -576,6 +596,7 @@ class Harness {
         break;
       case 'resetOnFailure':
         this.allowDrop = true;
+        if (prov.getSessionState() === 'fail') this.prove();
         expectInvalidState(() => prov.resetOnFailure());
         break;
       case 'factoryReset': {
@@ -790,6 +811,15 @@ describe('provisioner properties over random event sequences', () => {
             lastJournal = JSON.stringify(j);
           };
           const h = new Harness(setup, [], storage);
+          // A power cut takes the Wi-Fi's flash with it: nothing is forgotten or persisted once it is off.
+          const wifi = h.dev.wifi;
+          for (const m of ['forget', 'persist'] as const) {
+            const real = wifi[m].bind(wifi);
+            wifi[m] = () => {
+              if (storage.isDead()) throw new Error(`power lost (${m})`);
+              return real();
+            };
+          }
           storage.crashAfter(k);
           let resetRequested = false;
           let i = 0;

@@ -175,6 +175,18 @@ describe('§8 the provisioning session (ESP-IDF manager semantics)', () => {
     expect(names(log, ['reset'])).toEqual([]);
   });
 
+  it('R8.5 resetOnFailure() without a running session returns false (nothing to reset) and changes nothing', async () => {
+    const { dev, log } = await boot();
+    dev.prov.setCurState(2);
+    const before = log.length;
+    expect(dev.prov.resetOnFailure()).toBe(false);
+    dev.prov.startSession();
+    dev.prov.stopSession();
+    expect(dev.prov.resetOnFailure()).toBe(false);
+    expect(dev.prov.getMaxState()).toBe(2);
+    expect(names(log.slice(before), ['state'])).toEqual([]);
+  });
+
   it('R8.5 resetOnFailure returns to started and rewinds to state 0, cancelling the timeout', async () => {
     const { dev, log } = await boot({ config: { timeoutMs: 10_000 } });
     dev.prov.startSession();

@@ -52,7 +52,7 @@ const badConfigs: [string, unknown, string, string[]][] = [
   ['rebootDelayMs below range', { rebootDelayMs: -1 }, 'rebootDelayMs', ['0', '60000']],
   ['rebootDelayMs above range', { rebootDelayMs: 60001 }, 'rebootDelayMs', ['0', '60000']],
   // top level: wrong type
-  ['stableState as a string', { stableState: '3' }, 'stableState', ['0', '255', '"3"']],
+  ['stableState as a string', { stableState: '3' }, 'stableState', ['0', '255', 'got a string']],
   ['stableState NaN', { stableState: NaN }, 'stableState', ['0', '255']],
   ['stableState null', { stableState: null }, 'stableState', ['0', '255']],
   ['stableState boolean', { stableState: true }, 'stableState', ['0', '255']],
@@ -103,11 +103,17 @@ const badConfigs: [string, unknown, string, string[]][] = [
   ['session.attempts above range', { session: { attempts: 101 } }, 'session.attempts', ['0', '100']],
   ['session.autoStopMs below range', { session: { autoStopMs: -1 } }, 'session.autoStopMs', ['0', I32_MAX]],
   ['session.autoStopMs as a string', { session: { autoStopMs: '30s' } }, 'session.autoStopMs', ['0', I32_MAX]],
-  ['session.persist unknown value', { session: { persist: 'later' } }, 'session.persist', ['after-connect', 'before-connect', '"later"']],
+  ['session.persist unknown value', { session: { persist: 'later' } }, 'session.persist', ['after-connect', 'before-connect', 'got a string']],
   ['session.persist wrong type', { session: { persist: true } }, 'session.persist', ['after-connect', 'before-connect']],
   ['session.autoResetOnFailure as a number', { session: { autoResetOnFailure: 1 } }, 'session.autoResetOnFailure', ['true', 'false']],
   ['misspelt session.autostopMs', { session: { autostopMs: 1000 } }, 'session.autostopMs', ['autoStopMs', 'attempts', 'persist']],
 ];
+
+/** Every leaf value of a JSON-like tree. */
+function leafValues(v: unknown): unknown[] {
+  if (v === null || typeof v !== 'object') return [v];
+  return Object.values(v as object).flatMap(leafValues);
+}
 
 describe('R9.1: invalid configuration', () => {
   it.each(badConfigs)('%s', (_name, config, field, words) => {
@@ -117,6 +123,11 @@ describe('R9.1: invalid configuration', () => {
     expect(e.field).toBe(field);
     expect(e.message).toContain(field);
     for (const w of words) expect(e.message).toContain(w);
+    // The value itself is never echoed: it may be a secret typed into the wrong field (R10.3).
+    for (const v of leafValues(config)) {
+      if (typeof v === 'string' && v.length >= 3) expect(e.message).not.toContain(v);
+      if (typeof v === 'number' && Math.abs(v) >= 2) expect(e.message).not.toMatch(new RegExp(`got ${String(v).replace('.', '\\.')}\\b`));
+    }
     // The provisioner validates at construction with the same error (R9.1).
     const clock = new SimulatedClock();
     const c = thrown(() => createProvisioner({ clock, storage: createMemoryStorage(), system: createRecordingSystem(clock) }, config as ProvisionConfig));
@@ -164,6 +175,7 @@ describe('R9.1: invalid configuration', () => {
       stableState: 3,
       timeoutMs: 300000,
       rebootDelayMs: 100,
+      resetStepTimeoutMs: 2000,
       button: { holdMs: 0, debounceMs: 50, inhibitAfterMs: 0 },
       led: { patterns: {} },
       wifi: { resetOnBadCredentials: true, badCredentialAttempts: 3 },
@@ -343,8 +355,8 @@ const corruptJournals: [string, string][] = [
   ['null', 'null'],
 ];
 
-async function bootOn(storage: ReturnType<typeof createMemoryStorage>): Promise<{ dev: SimulatedDevice; events: string[] }> {
-  const dev = createSimulatedDevice({ storage, config: { timeoutMs: 1000 } });
+async function bootOn(storage: ReturnType<typeof createMemoryStorage>, storedCredentials?: WifiCredentials): Promise<{ dev: SimulatedDevice; events: string[] }> {
+  const dev = createSimulatedDevice({ storage, storedCredentials, config: { timeoutMs: 1000 } });
   const events: string[] = [];
   for (const n of ['warning', 'reset', 'error', 'state'] as const) dev.prov.on(n, () => events.push(n));
   const started = dev.prov.start();
@@ -384,7 +396,8 @@ describe('R3.6: a corrupt stored record or journal recovers to defaults, warns, 
       }
     })();
     storage.resetCounters();
-    const { dev, events } = await bootOn(storage);
+    // The record says Wi-Fi is configured, and the credentials are there (else R3.8 would rewind it).
+    const { dev, events } = await bootOn(storage, HOME);
     expect(events).toContain('warning');
     expect(events).not.toContain('reset');
     expect(dev.prov.getResetJournal()).toEqual({ resets: [], buttonLatched: false });
@@ -496,14 +509,45 @@ describe('R9.3: fromMgosConfig maps a Mongoose OS provision section', () => {
     expect(e.message).toContain(field);
   });
 
-  it('refuses values our config cannot hold, naming our field', () => {
+  it('refuses values our config cannot hold, naming the mgos key in mgos units', () => {
     const e = thrown(() => fromMgosConfig({ provision: { stable_state: 300 } }));
     expect(e.code).toBe('invalid-config');
-    expect(e.field).toBe('stableState');
-    expect(e.message).toContain('255');
+    expect(e.field).toBe('provision.stable_state');
+    expect(e.message).toBe('mgos provision.stable_state must be an integer from 0 to 255, got an integer out of range');
     const f = thrown(() => fromMgosConfig({ provision: { timeout: 3000000 } }));
     expect(f.code).toBe('invalid-config');
-    expect(f.field).toBe('timeoutMs');
+    expect(f.field).toBe('provision.timeout');
+    expect(f.message).toBe('mgos provision.timeout must be a number from -2147483 to 2147483 (seconds), got a number out of range');
+  });
+
+  it.each([
+    ['btn.pin 1.5', { btn: { pin: 1.5 } }, 'provision.btn.pin', 'an integer from -2147483648 to 65535'],
+    ['btn.pin 1e300', { btn: { pin: 1e300 } }, 'provision.btn.pin', 'an integer from -2147483648 to 65535'],
+    ['led.pin 2.5', { led: { pin: 2.5 } }, 'provision.led.pin', 'an integer from -2147483648 to 65535'],
+    ['led.pin 1e300', { led: { pin: 1e300 } }, 'provision.led.pin', 'an integer from -2147483648 to 65535'],
+    ['button.pin (old names) 3.25', { button: { pin: 3.25 } }, 'provision.button.pin', 'an integer'],
+    ['btn.hold_ms 0.5', { btn: { pin: 0, hold_ms: 0.5 } }, 'provision.btn.hold_ms', '(ms)'],
+    ['btn.hold_ms 1e300', { btn: { pin: 0, hold_ms: 1e300 } }, 'provision.btn.hold_ms', '(ms)'],
+    ['btn.inhibit_after_s 1e300', { btn: { pin: 0, inhibit_after_s: 1e300 } }, 'provision.btn.inhibit_after_s', '(seconds)'],
+    ['stable_state 1.5', { stable_state: 1.5 }, 'provision.stable_state', 'an integer from 0 to 255'],
+    ['timeout -1e300', { timeout: -1e300 }, 'provision.timeout', '(seconds)'],
+  ])('R9.3 validates mgos numbers like ours: %s is refused, naming the mgos key', (_name, section, field, words) => {
+    const e = thrown(() => fromMgosConfig({ provision: section }));
+    expect(e.code).toBe('invalid-config');
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(`mgos ${field} must be`);
+    expect(e.message).toContain(words);
+    expect(e.message).not.toMatch(/1e\+?300|1\.5|2\.5|3\.25|0\.5/);
+  });
+
+  it('R9.3 never echoes an mgos value: a secret pasted into a wrong field stays out of the message', () => {
+    const secret = 'hunter2-correct-horse';
+    for (const section of [{ timeout: secret }, { btn: { pin: secret } }, { btn: { pull_up: secret } }, { led: { active_high: secret } }, { stable_state: secret }]) {
+      const e = thrown(() => fromMgosConfig({ provision: section }));
+      expect(e.message).not.toContain(secret);
+      expect(e.message).not.toContain('hunter');
+      expect(e.message).toContain('got a string');
+    }
   });
 
   it.each([

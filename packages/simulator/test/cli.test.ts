@@ -98,13 +98,13 @@ describe('provision-sim --script', () => {
     expect(runCli(cli, ['--state', state, '--fresh', '--script', fresh]).code).toBe(0);
   });
 
-  it('a corrupt state file is reported and recovered from without a factory reset (R3.6)', () => {
+  it('a corrupt state file is reported and recovered from without a factory reset (R3.6, R3.7)', () => {
     const state = join(dir, 'corrupt.json');
     writeFileSync(state, '{"record": {"v": 1, "max":');
     const p = scriptFile('corrupt.sim', 'expect max 0\nexpect last-reset none\nwifi connect HomeNet "correct horse battery"\nwait 2s\nexpect max 2\n');
     const r = runCli(cli, ['--state', state, '--script', p]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/warning: provisioning record could not be read; starting from defaults \(nothing was reset\): .*is not valid JSON/);
+    expect(r.stdout).toMatch(/warning: provisioning record could not be read; state unknown.*\(nothing was reset\): .*is not valid JSON/);
     expect(JSON.parse(readFileSync(state, 'utf8')).record).toEqual({ v: 1, max: 2, wifiConfigured: true });
   });
 });

@@ -65,7 +65,17 @@ export interface SimFaults {
   joinFailures: number[];
   /** Print garbage bytes before `ready` on every boot. */
   bootNoise: boolean;
+  /**
+   * Damage what the module prints on its way to the host: called with everything printed in one
+   * turn of the event loop (one response, usually), it returns the bytes the host receives — drop a
+   * line, flip a digit, insert noise. Return the input unchanged to let a turn pass. Applied before
+   * `split` and `merge`; the module's own state is not affected.
+   */
+  tamper?: (bytes: Uint8Array) => Uint8Array;
 }
+
+/** The longest command line the simulated module buffers; longer input without a newline is dropped. */
+const SIM_MAX_COMMAND_LINE = 8192;
 
 interface StationConfig {
   ssid: string;
@@ -143,6 +153,7 @@ export class EspAtSimulator extends Duplex {
     rebootDuring: undefined,
     joinFailures: [],
     bootNoise: false,
+    tamper: undefined,
   };
   /** Every command line received, in order (for assertions; a test tool, so passphrases are kept). */
   readonly received: string[] = [];
@@ -313,7 +324,12 @@ export class EspAtSimulator extends Duplex {
     const items = this.outQueue;
     this.outQueue = [];
     if (this.destroyed || items.length === 0) return;
-    const bufs = items.map((i) => (typeof i === 'string' ? Buffer.from(i, 'utf8') : Buffer.from(i)));
+    let bufs = items.map((i) => (typeof i === 'string' ? Buffer.from(i, 'utf8') : Buffer.from(i)));
+    const tamper = this.faults.tamper;
+    if (tamper) {
+      const damaged = tamper(Buffer.concat(bufs));
+      bufs = damaged.length ? [Buffer.from(damaged)] : [];
+    }
     const chunks = this.faults.merge ? [Buffer.concat(bufs)] : bufs;
     for (const c of chunks) {
       const n = this.faults.split;
@@ -369,6 +385,7 @@ export class EspAtSimulator extends Duplex {
     }
     if (!this.running) return;
     this.inbuf += Buffer.from(bytes).toString('latin1');
+    if (this.inbuf.length > SIM_MAX_COMMAND_LINE && !this.inbuf.includes('\n')) this.inbuf = '';
     for (;;) {
       const nl = this.inbuf.indexOf('\n');
       if (nl < 0) break;

@@ -47,6 +47,12 @@ export interface StorageHarness extends Disposable {
    */
   corruptRecord?(raw: string): MaybePromise<void>;
   /**
+   * Optional: make the stored record unreadable the way a failing medium does (an I/O error on read,
+   * e.g. EIO or EISDIR). `load()` must then throw, never return `undefined` (R3.7). Without it that
+   * test is skipped.
+   */
+  makeUnreadable?(): MaybePromise<void>;
+  /**
    * Optional: write an app-owned configuration file that `wipe()` must delete, and say whether it still
    * exists. Without them the user-configuration test is skipped.
    */

@@ -177,6 +177,42 @@ function storageTests(t: TestApi, make: () => StorageHarness | Promise<StorageHa
       await h.port.save(RECORD_B);
       same(await h.port.load(), RECORD_B, 'load() after saving over a corrupt record');
     }));
+  t.it('an empty or torn record is not "nothing stored": load() throws (or returns it for the core to refuse), never undefined (R3.7)', (ctx?: unknown) =>
+    using(make, async (h) => {
+      if (!h.corruptRecord) return skip(ctx, 'the harness cannot corrupt the record');
+      for (const raw of ['', '{"v":1', '{', 'null', '[3]']) {
+        await h.port.save(RECORD_B);
+        await h.corruptRecord(raw);
+        let got: unknown;
+        let threw = false;
+        try {
+          got = await h.port.load();
+        } catch (_e) {
+          threw = true;
+        }
+        assert(threw || got !== undefined, `load() of the stored bytes ${JSON.stringify(raw)} returned undefined ("nothing stored"): it must throw`);
+      }
+    }));
+  t.it('a record saved by a newer release loads back with its version, not as an error or undefined (R3.7)', () =>
+    using(make, async (h) => {
+      const newer = { v: 2, max: 3, wifiConfigured: true, since: 'v2' } as unknown as ProvisionRecord;
+      await h.port.save(newer);
+      let got: ProvisionRecord | undefined;
+      try {
+        got = await h.port.load();
+      } catch (e) {
+        fail(`load() of a version-2 record threw (${(e as Error).message}); it must return it so the core can keep it`);
+      }
+      assert(got !== undefined, 'load() of a version-2 record returned undefined (that says "nothing stored")');
+      same((got as ProvisionRecord).v, 2, 'the version of a newer record');
+    }));
+  t.it('an unreadable medium makes load() throw, never return undefined (R3.7)', (ctx?: unknown) =>
+    using(make, async (h) => {
+      if (!h.makeUnreadable) return skip(ctx, 'the harness cannot make the medium unreadable');
+      await h.port.save(RECORD_B);
+      await h.makeUnreadable();
+      await rejects(() => h.port.load(), 'load() of an unreadable medium');
+    }));
   t.it('wipe() deletes the user configuration the app registered', (ctx?: unknown) =>
     using(make, async (h) => {
       if (!h.writeUserConfig || !h.userConfigExists) return skip(ctx, 'the harness has no user configuration hooks');

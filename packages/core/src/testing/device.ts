@@ -29,6 +29,11 @@ export interface SimulatedDevice {
   /**
    * Start the current provisioner and let the 10 ms of boot-hold sampling (R5.2) pass on the simulated
    * clock, so the returned promise settles. (`prov.start()` alone waits for you to advance the clock.)
+   *
+   * The Wi-Fi is subscribed only once sampling is over (after the 10th sample, 9 ms after `start()`, in
+   * boot-hold mode; at once otherwise), so stored credentials are joined after the boot-button check. When the button was held through
+   * the boot, the promise resolves with the factory reset under way (`prov.isResetting()` is true) and
+   * the reboot still `rebootDelayMs` ahead: advance the clock to see it.
    */
   start(): Promise<void>;
   /**

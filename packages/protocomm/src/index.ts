@@ -1,0 +1,22 @@
+// @provision/protocomm: Espressif's provisioning protocol, device and client.
+export { attachProtocomm } from './attach';
+export type { AttachOptions, ProtocommService } from './attach';
+export { createProtocomm, MAX_BODY } from './protocomm';
+export type { EndpointHandler, HandlerResult, LogLevel, LogSink, Protocomm, ProtocommOptions, Reply, VersionEntry } from './protocomm';
+export type { ProtocommTransport } from './transport';
+export { createHttpHandler, httpTransport } from './http';
+export type { HttpHandler, HttpTransport, HttpTransportOptions } from './http';
+export { consoleTransport, serveConsole } from './console';
+export type { ConsoleOptions, ConsoleSession } from './console';
+export { createProtocommClient } from './client';
+export type { DeviceStatus, ProtocommClient, ProtocommClientOptions, ScanEntry, ScanOptions } from './client';
+export type { ClientTransport } from './client-transport';
+export { createSrpVerifier } from './srp';
+export type { SrpVerifier, SrpVerifierOptions } from './srp';
+export type { RandomSource } from './random';
+export type { RateLimitOptions } from './rate-limit';
+export type { SecurityVersion } from './security/scheme';
+export type { RequestFailure } from './failure';
+export type { StationStatus } from './endpoints/config';
+export type { ScanFunction, ScanRequest, ScanEndpointOptions } from './endpoints/scan';
+export type { AuthModeName } from './auth-mode';
