@@ -51,8 +51,8 @@ export type { AccessPointBackendChoice, CreateAccessPointOptions } from './acces
 export { createHostapdAccessPoint } from './access-point/hostapd';
 export type { HostapdAccessPoint, HostapdOptions } from './access-point/hostapd';
 export type { HostapdDriver } from './access-point/hostapd-config';
-export { createNetworkManagerAccessPoint } from './access-point/network-manager';
-export type { NetworkManagerAccessPoint, NetworkManagerAccessPointOptions } from './access-point/network-manager';
+export { createNmAccessPoint } from './access-point/network-manager';
+export type { NmAccessPoint, NmAccessPointOptions } from './access-point/network-manager';
 export { parsePortalConfig } from './portal/config';
 export type { DaemonPortalConfig } from './portal/config';
 export { launchPortal } from './portal/launch';

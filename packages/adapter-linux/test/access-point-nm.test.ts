@@ -12,7 +12,7 @@ import { createAccessPoint } from '../src/access-point/detect';
 import { connectBus } from '../src/dbus';
 import { nodeClock } from '../src/clock';
 import { launchPortal } from '../src/portal/launch';
-import { createNetworkManagerAccessPoint } from '../src/access-point/network-manager';
+import { createNmAccessPoint } from '../src/access-point/network-manager';
 import { resolveAccessPointSettings } from '../src/access-point/settings';
 
 const skip = nmMockUnavailable();
@@ -39,7 +39,7 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
 
   it('R11.5 an in-memory mode-ap connection with ipv4 shared on the interface; nmcli reads it back; stop removes it', async () => {
     const shared = path.join(work.dir, 'dnsmasq-shared.d');
-    const ap = createNetworkManagerAccessPoint(settings, { busAddress: peer.address, dnsmasqSharedDir: shared });
+    const ap = createNmAccessPoint(settings, { busAddress: peer.address, dnsmasqSharedDir: shared });
     await ap.start();
     expect(ap.isUp()).toBe(true);
     const fields = '802-11-wireless.mode,802-11-wireless.ssid,802-11-wireless.band,802-11-wireless.channel,ipv4.method,ipv4.addresses,802-11-wireless-security.key-mgmt,connection.interface-name,connection.autoconnect';
@@ -68,7 +68,7 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
   });
 
   it('R11.5 an open access point carries no security section', async () => {
-    const ap = createNetworkManagerAccessPoint(resolveAccessPointSettings({ ifname: 'wlan0', shortId: '3F2A', open: true }), { busAddress: peer.address, dnsmasqSharedDir: false });
+    const ap = createNmAccessPoint(resolveAccessPointSettings({ ifname: 'wlan0', shortId: '3F2A', open: true }), { busAddress: peer.address, dnsmasqSharedDir: false });
     await ap.start();
     const shown = await peer.nmcli('-t', '-f', '802-11-wireless.mode,802-11-wireless-security.key-mgmt', 'connection', 'show', 'provision-ap');
     expect(shown).toContain('802-11-wireless.mode:ap');
@@ -113,7 +113,7 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
     const setCaps = (v: number) => bus.call('org.freedesktop.NetworkManager', String(dev), 'org.freedesktop.DBus.Mock', 'UpdateProperties', 'sa{sv}', ['org.freedesktop.NetworkManager.Device.Wireless', [['WirelessCapabilities', ['u', v]]]]);
     await setCaps(0x1f);
     try {
-      const ap = createNetworkManagerAccessPoint(settings, { busAddress: peer.address, dnsmasqSharedDir: false });
+      const ap = createNmAccessPoint(settings, { busAddress: peer.address, dnsmasqSharedDir: false });
       await expect(ap.start()).rejects.toThrow(/the Wi-Fi device wlan0 cannot run an access point \(NetworkManager reports no AP mode\)/);
       expect(await ours()).toBe(0);
       await ap.stop();
@@ -124,7 +124,7 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
   });
 
   it('R9.1 an interface NetworkManager does not have is named in the error', async () => {
-    const ap = createNetworkManagerAccessPoint(resolveAccessPointSettings({ ifname: 'wlan9', shortId: '3F2A', password: PASSWORD }), { busAddress: peer.address, dnsmasqSharedDir: false });
+    const ap = createNmAccessPoint(resolveAccessPointSettings({ ifname: 'wlan9', shortId: '3F2A', password: PASSWORD }), { busAddress: peer.address, dnsmasqSharedDir: false });
     const err = await ap.start().then(
       () => undefined,
       (e: Error) => e,
@@ -141,8 +141,8 @@ describe.skipIf(skip !== undefined)(`NetworkManager access point${skip ? ` (skip
     await fs.writeFile(
       script,
       `import { writeSync } from 'node:fs';
-import { createNetworkManagerAccessPoint } from './nm-ap.mjs';
-const ap = createNetworkManagerAccessPoint(JSON.parse(process.argv[2]), { busAddress: process.argv[3], dnsmasqSharedDir: false });
+import { createNmAccessPoint } from './nm-ap.mjs';
+const ap = createNmAccessPoint(JSON.parse(process.argv[2]), { busAddress: process.argv[3], dnsmasqSharedDir: false });
 await ap.start();
 writeSync(1, ap.connectionPath() + '\\n');
 setInterval(() => {}, 1000);
@@ -164,7 +164,7 @@ setInterval(() => {}, 1000);
     const uuid = async () => (await peer.nmcli('-t', '-f', 'connection.uuid', 'connection', 'show', 'provision-ap')).trim();
     const staleUuid = await uuid();
 
-    const ap = createNetworkManagerAccessPoint(settings, { busAddress: peer.address, dnsmasqSharedDir: false });
+    const ap = createNmAccessPoint(settings, { busAddress: peer.address, dnsmasqSharedDir: false });
     await ap.start();
     // One connection, and not the one the killed run left (the mock reuses object paths: compare UUIDs).
     expect(await ours()).toBe(1);

@@ -5,7 +5,7 @@ import { adapterError } from '../errors';
 import { networkManagerManages } from '../wifi/detect';
 import type { AccessPoint } from './access-point';
 import { createHostapdAccessPoint, type HostapdOptions } from './hostapd';
-import { createNetworkManagerAccessPoint, type NetworkManagerAccessPointOptions } from './network-manager';
+import { createNmAccessPoint, type NmAccessPointOptions } from './network-manager';
 import { resolveAccessPointSettings, shortIdFromMac, type AccessPointOptions } from './settings';
 
 /** `auto` (the default), or a backend by name. */
@@ -22,7 +22,7 @@ export interface CreateAccessPointOptions extends Omit<AccessPointOptions, 'shor
   /** D-Bus address for NetworkManager. Default the system bus. */
   busAddress?: string;
   /** NetworkManager backend options. */
-  networkManager?: Omit<NetworkManagerAccessPointOptions, 'busAddress' | 'concurrent' | 'log'>;
+  networkManager?: Omit<NmAccessPointOptions, 'busAddress' | 'concurrent' | 'log'>;
   /** hostapd backend options. */
   hostapd?: Omit<HostapdOptions, 'concurrent' | 'log'>;
   log?: Logger;
@@ -58,6 +58,6 @@ export async function createAccessPoint(o: CreateAccessPointOptions = {}): Promi
     throw adapterError('invalid-config', `backend must be auto, network-manager or hostapd, got ${JSON.stringify(backend)}`, { field: 'backend' });
   }
   const useNm = backend === 'network-manager' || (backend === 'auto' && (await networkManagerManages(ifname, o.busAddress)));
-  if (useNm) return createNetworkManagerAccessPoint(settings, { ...o.networkManager, busAddress: o.busAddress, concurrent: o.concurrent, log: o.log });
+  if (useNm) return createNmAccessPoint(settings, { ...o.networkManager, busAddress: o.busAddress, concurrent: o.concurrent, log: o.log });
   return createHostapdAccessPoint(settings, { ...o.hostapd, concurrent: o.concurrent, log: o.log });
 }

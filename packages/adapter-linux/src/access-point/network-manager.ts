@@ -17,8 +17,8 @@ const DEVICE = 'org.freedesktop.NetworkManager.Device';
 const ACTIVATED = 100;
 const FAILED = 120;
 
-/** Options of {@link createNetworkManagerAccessPoint}. */
-export interface NetworkManagerAccessPointOptions {
+/** Options of {@link createNmAccessPoint}. */
+export interface NmAccessPointOptions {
   /** D-Bus address. Default the system bus. */
   busAddress?: string;
   /** The connection's id; any connection with this id is ours (a stale one is removed at start). Default `provision-ap`. */
@@ -41,7 +41,7 @@ export interface NetworkManagerAccessPointOptions {
 }
 
 /** The NetworkManager access point. */
-export interface NetworkManagerAccessPoint extends AccessPoint {
+export interface NmAccessPoint extends AccessPoint {
   readonly backend: 'network-manager';
   /** The D-Bus path of the connection while up. */
   connectionPath(): string | undefined;
@@ -101,11 +101,11 @@ export function apConnectionSettings(s: AccessPointSettings, id: string): [strin
  *
  * @example
  * ```ts
- * const ap = createNetworkManagerAccessPoint(resolveAccessPointSettings({ shortId: '3F2A', password: 'per-device-secret' }));
+ * const ap = createNmAccessPoint(resolveAccessPointSettings({ shortId: '3F2A', password: 'per-device-secret' }));
  * await ap.start();
  * ```
  */
-export function createNetworkManagerAccessPoint(settings: AccessPointSettings, options: NetworkManagerAccessPointOptions = {}): NetworkManagerAccessPoint {
+export function createNmAccessPoint(settings: AccessPointSettings, options: NmAccessPointOptions = {}): NmAccessPoint {
   const id = options.connectionId ?? 'provision-ap';
   const log: Logger = options.log ?? (() => undefined);
   const sharedDir = options.dnsmasqSharedDir === undefined ? '/etc/NetworkManager/dnsmasq-shared.d' : options.dnsmasqSharedDir;
