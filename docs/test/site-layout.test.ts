@@ -7,7 +7,19 @@ import { isPng, launch, noBrowser, screenshotPath } from './browser';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INDEX = `${ROOT}docs/site/index.html`;
-const GUIDES = ['Getting started', 'How provisioning works', 'The button and the LED', 'Bad credentials and the session', 'Troubleshooting', 'Writing an adapter', 'Migrating from Mongoose OS', "Mapping from ESP-IDF's wifi_prov_mgr"];
+const GUIDES = [
+  'Getting started',
+  'How provisioning works',
+  "Provision from Espressif's phone app and esp_prov",
+  'Provision over USB serial with Improv',
+  'Provision a headless Linux board from a phone',
+  'The button and the LED',
+  'Bad credentials and the session',
+  'Troubleshooting',
+  'Writing an adapter',
+  'Migrating from Mongoose OS',
+  "Mapping from ESP-IDF's wifi_prov_mgr",
+];
 
 describe('typedoc.json', () => {
   it('lists every guide, getting started first (the order is the sidebar\'s)', () => {
