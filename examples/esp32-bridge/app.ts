@@ -1,16 +1,8 @@
 // A Node app whose Wi-Fi, reset button and status LED live on an ESP32 running stock ESP-AT firmware.
 // The same code runs on real hardware (a serial port) and on the package's simulated module.
 import { createProvisioner, type Clock, type ProvisionConfig, type Provisioner } from '@provision/core';
-import {
-  createEsp32Bridge,
-  ModuleProvisioning,
-  type AtTransport,
-  type BlufiOptions,
-  type Esp32Bridge,
-  type ModeOptions,
-  type ProvisioningModeName,
-  type SmartConfigOptions,
-} from '@provision/adapter-esp32-bridge';
+import { createEsp32Bridge, type AtTransport, type Esp32Bridge, type ModuleProvisioning } from '@provision/adapter-esp32-bridge';
+import { offerTransports, type BridgeTransports } from './transports';
 
 /** Where the module is and how it is wired. */
 export interface BridgeAppOptions {
@@ -22,35 +14,8 @@ export interface BridgeAppOptions {
   log(line: string): void;
   /** Restart the host after a factory reset restarted the module. */
   hostReboot(): void | Promise<void>;
-  /**
-   * The module's own provisioning modes to offer while the device is unprovisioned, in this order,
-   * one at a time: each runs until its `timeoutMs`, then the next one starts (and round again).
-   */
+  /** The module's own provisioning modes to offer while unprovisioned (see `transports.ts`). */
   transports?: BridgeTransports;
-}
-
-/**
- * `transports` of the app's config, as in `config.json`: each mode's options, or `false` (off).
- * Phone apps: SmartConfig — Espressif's ESP-Touch (AirKiss: WeChat); BluFi — Espressif's EspBlufi;
- * WPS — none, the router's WPS button.
- */
-export interface BridgeTransports {
-  smartconfig?: SmartConfigOptions | false;
-  wps?: ModeOptions | false;
-  blufi?: BlufiOptions | false;
-}
-
-const MODES: readonly ProvisioningModeName[] = ['smartconfig', 'wps', 'blufi'];
-
-/** Check a `transports` object from a config file; throws naming the bad key and what is allowed. */
-export function checkTransports(value: unknown): BridgeTransports {
-  if (value === undefined) return {};
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('transports must be an object { smartconfig?, wps?, blufi? }');
-  for (const [key, v] of Object.entries(value)) {
-    if (!(MODES as readonly string[]).includes(key)) throw new Error(`unknown transport ${key}; allowed: ${MODES.join(', ')}`);
-    if (v !== false && (!v || typeof v !== 'object' || Array.isArray(v))) throw new Error(`transports.${key} must be an options object or false`);
-  }
-  return value as BridgeTransports;
 }
 
 /** The button and LED pins of the example wiring (an ESP32-WROOM-32 module). */
@@ -88,31 +53,13 @@ export async function startBridgeApp(options: BridgeAppOptions): Promise<BridgeA
   provisioner.on('warning', (w) => options.log(`warning: ${w.message}`));
   provisioner.on('error', (e) => options.log(`error ${e.code}: ${e.message}`));
   await provisioner.start();
-  const modes = new ModuleProvisioning(bridge.client, provisioner, bridge.ports.wifi);
-  const offered = MODES.filter((m) => options.transports?.[m]);
-  let stopped = false;
-  const startMode = (i: number): void => {
-    const mode = offered[i % offered.length]!;
-    const o = options.transports![mode] as SmartConfigOptions & BlufiOptions;
-    const run = mode === 'smartconfig' ? modes.startSmartConfig(o) : mode === 'wps' ? modes.startWps(o) : modes.startBlufi(o);
-    run.then(
-      () => options.log(`${mode} started`),
-      (e: Error) => options.log(`${mode} not started: ${e.message}`),
-    );
-  };
-  modes.on('credentials', (mode, ssid) => options.log(`${mode}: credentials for ${ssid}`));
-  modes.on('stopped', (mode, reason) => {
-    options.log(`${mode} stopped: ${reason}`);
-    if (reason === 'timeout' && !stopped && !provisioner.isProvisioned()) startMode(offered.indexOf(mode) + 1);
-  });
-  if (offered.length > 0 && !provisioner.isProvisioned()) startMode(0);
+  const offer = offerTransports(bridge, provisioner, options.transports ?? {}, options.log);
   return {
     bridge,
     provisioner,
-    modes,
+    modes: offer.modes,
     async stop() {
-      stopped = true;
-      await modes.stop().catch(() => undefined);
+      await offer.close().catch(() => undefined);
       provisioner.stop();
       await bridge.close();
     },

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildExamples } from '../build.mjs';
 import { SimulatedClock } from '@provision/core/testing';
 import { EspAtSimulator } from '@provision/adapter-esp32-bridge/simulator';
-import { checkTransports, startBridgeApp } from './app';
+import { startBridgeApp } from './app';
+import { checkTransports } from './transports';
 import { simulatedDemo } from './demo';
 
 const out = mkdtempSync(join(tmpdir(), 'provision-bridge-example-'));

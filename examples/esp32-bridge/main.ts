@@ -6,7 +6,8 @@
 //   node esp32-bridge.mjs --config config.json a real module with the config's port and transports
 //                                              (ESP-Touch, WPS, EspBlufi); Ctrl-C to stop
 import { readFileSync } from 'node:fs';
-import { checkTransports, startBridgeApp, type BridgeTransports } from './app';
+import { startBridgeApp } from './app';
+import { checkTransports, type BridgeTransports } from './transports';
 import { simulatedDemo } from './demo';
 
 async function hardware(port: string, ssid: string | undefined, transports?: BridgeTransports): Promise<void> {
