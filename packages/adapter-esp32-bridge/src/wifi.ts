@@ -75,8 +75,8 @@ export interface ModuleWifi extends WifiPort {
   scan(): Promise<ScanResult[]>;
   /**
    * While `on`, the module joins networks by itself (WPS, BluFi, SmartConfig): its own `WIFI GOT IP` /
-   * `WIFI DISCONNECT` are not reported as this port's events — only a join started by `connect()`
-   * counts, so nothing unverified reaches the provisioner.
+   * `WIFI DISCONNECT` are not reported as this port's events — only the outcome of the port's own
+   * `AT+CWJAP` counts, so nothing unverified reaches the provisioner.
    */
   setModuleJoining(on: boolean): void;
   /**
@@ -224,7 +224,9 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
   }
 
   client.on('unsolicited', (line) => {
-    if (quiet || (moduleJoining && status === 'idle')) return;
+    // While a provisioning mode runs, the module joins on its own with whatever a phone or router
+    // sent: only the outcome of our own AT+CWJAP counts then.
+    if (quiet || moduleJoining) return;
     if (line === 'WIFI DISCONNECT' && status === 'connected') {
       status = 'waiting';
       emit({ type: 'disconnected', reason: 'other', raw: line });
