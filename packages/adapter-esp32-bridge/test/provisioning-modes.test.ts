@@ -165,6 +165,8 @@ describe.each(['smartconfig', 'wps', 'blufi'] as const)('%s through the provisio
       expect((err as Error).message).toContain('AT version:4.0.0.0(simulated)');
       expect(r.modes.running).toBeUndefined();
       expect(r.sim.received).not.toContain('AT+SYSSTORE=0');
+      expect(r.sim.storedStation).toBeUndefined();
+      expect(storedMax(r.sim) ?? 0).toBe(0);
       const support = await settle(r.clock, r.modes.probe());
       expect(support.source).toBe(cmdQuery ? 'AT+CMD?' : 'test commands');
       expect(support[mode]).toBe(false);
