@@ -1,8 +1,8 @@
 // Parsers of what ESP-AT prints on its own during SmartConfig, WPS and BluFi, and of AT+CMD? / AT+GMR.
 //
 // Line formats from the ESP-AT documentation (espressif/esp-at: docs/en/AT_Command_Set/
-// Wi-Fi_AT_Commands.rst, Basic_AT_Commands.rst, BLE_AT_Commands.rst, the message report list of
-// docs/en/Get_Started (ESP-AT Message Reports), and docs/en/AT_Command_Examples/
+// Wi-Fi_AT_Commands.rst, Basic_AT_Commands.rst, BLE_AT_Commands.rst, the "ESP-AT Message Reports"
+// table (at-messages-report), and docs/en/AT_Command_Examples/
 // network_provisioning_examples.rst): SmartConfig prints `smartconfig type:<ESPTOUCH|AIRKISS|
 // ESPTOUCH_V2>`, `Smart get wifi info`, `ssid:<ssid>`, `password:<password>`, then the module's own
 // `WIFI CONNECTED` / `WIFI GOT IP` and `smartconfig connected wifi`; ESP-Touch v2 adds
