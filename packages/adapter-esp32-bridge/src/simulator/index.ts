@@ -6,6 +6,8 @@
  */
 export { EspAtSimulator } from './module';
 export type { EspAtSimulatorOptions, SimFaults, SimNetwork } from './module';
+export { SimProvisioningModes } from './provisioning-modes';
+export type { SimModeFaults, SimModeHost, SimModeOptions } from './provisioning-modes';
 export { SimRegisters } from './registers';
 export type { SimPinState } from './registers';
 export { attachToMockBinding, attachToPty, createPtyPair } from './attach';
