@@ -13,6 +13,7 @@ const GUIDES = [
   "Provision from Espressif's phone app and esp_prov",
   'Provision over USB serial with Improv',
   'Provision a headless Linux board from a phone',
+  'Provision an ESP32 bridge with ESP-Touch, WPS or EspBlufi',
   'The button and the LED',
   'Bad credentials and the session',
   'Troubleshooting',
