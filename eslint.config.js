@@ -47,8 +47,9 @@ export default tseslint.config(
   },
   {
     // Code that runs on Espruino.
-    files: ['packages/core/src/**/*.ts', 'packages/adapter-espruino/src/**/*.ts'],
-    ignores: ['packages/core/src/testing/**'],
+    files: ['packages/core/src/**/*.ts', 'packages/adapter-espruino/src/**/*.ts', 'packages/improv/src/**/*.ts'],
+    // Node-only: the core's testing helpers and the serialport transport.
+    ignores: ['packages/core/src/testing/**', 'packages/improv/src/serial.ts'],
     rules: {
       'no-restricted-globals': ['error', ...espruinoGlobals],
       'no-restricted-syntax': ['error', ...espruinoSyntax],

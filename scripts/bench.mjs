@@ -7,17 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createProvisioner } from '@provision/core';
 import { createSimulatedDevice, createMemoryStorage, createRecordingSystem, SimulatedClock } from '@provision/core/testing';
+import { table } from './bench-table.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function table(title, rows) {
-  console.log(`\n${title}`);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  rows.forEach((r, n) => {
-    console.log(`  ${r.map((c, i) => String(c).padEnd(widths[i])).join('  ')}`);
-    if (n === 0) console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  });
-}
 
 async function minified(entry, imp) {
   const res = await build({

@@ -1,13 +1,18 @@
 // Bundles TypeScript into one module in the Espruino language subset (see the spec's ESPRUINO.md):
 // esbuild, ESM output at ES2020 with `supported` overrides so that syntax Espruino lacks either fails
-// the build or is lowered; private functions folded into dispatchers (espruino-dispatch.mjs), then
-// minified; parameters moved into locals read from `arguments`; the final `export {…}` rewritten into
-// `module.exports = {…}`. The rewrites only lower the RAM the module takes on Espruino.
+// the build or is lowered; for a board-sized build, the members it does not carry removed
+// (espruino-strip.mjs); private functions folded into dispatchers (espruino-dispatch.mjs); arrow
+// functions given a local instead of `this` (espruino-arrows.mjs: the debug interpreter asserts on
+// them otherwise), then minified; parameters moved into locals read from `arguments`; the final
+// `export {…}` rewritten into `module.exports = {…}`, and checked to hold no arrow using `this`. The
+// rewrites only lower the RAM the module takes on Espruino, or keep it correct there.
 import { parse } from 'acorn';
 import { build, transform } from 'esbuild';
+import { captureArrowThis, checkNoArrowThis } from './espruino-arrows.mjs';
 import { applyEdits, eachChild, foldModuleFunctions, foldPrivateMethods, within } from './espruino-dispatch.mjs';
+import { stripClassMembers } from './espruino-strip.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /** Syntax Espruino lacks. esbuild lowers what it can and fails the build on the rest. */
 export const ESPRUINO_SUPPORTED = {
@@ -115,6 +120,23 @@ export function paramsToArguments(code) {
 }
 
 /**
+ * An esbuild plugin that resolves a relative import of file `from` (absolute, with its extension) to
+ * file `to` instead, for each pair of `map`.
+ */
+function replaceModules(map) {
+  return {
+    name: 'espruino-replace-modules',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const base = resolve(dirname(args.importer), args.path);
+        for (const ext of ['', '.ts', '.js']) if (map[base + ext]) return { path: map[base + ext] };
+        return undefined;
+      });
+    },
+  };
+}
+
+/**
  * Largest total of function-body characters folded into one dispatcher. Espruino reads a function's
  * whole text on every call, so a call of a folded function costs reading its dispatcher: a smaller cap
  * keeps calls fast, a larger one saves more variables. Measured on the adapter's module (Puck layout;
@@ -128,9 +150,13 @@ export const FOLD_MAX_CHARS = 1000;
  * Build `entry` into `outBase.js` (readable) and `outBase.min.js` (minified).
  * @param hot names of module-level functions, classes or objects on the steady-state path (the LED
  *   blink, the clock): they, and everything they refer to, are never folded into a dispatcher.
+ * @param options what a board-sized build leaves out: `replace` maps a source file (absolute path) to
+ *   the file built in its place; `strip: { className, drop, empty }` removes public methods of a class
+ *   and empties private ones (see espruino-strip.mjs).
  * @returns the byte sizes written
  */
-export async function buildEspruino(entry, outBase, banner, hot) {
+export async function buildEspruino(entry, outBase, banner, hot, options) {
+  const opt = options || {};
   const common = {
     entryPoints: [entry],
     bundle: true,
@@ -147,14 +173,30 @@ export async function buildEspruino(entry, outBase, banner, hot) {
     treeShaking: true,
     // Private members end in "_": mangled, so they take fewer Espruino variables.
     mangleProps: /_$/,
+    // A board-sized build puts a module of its own in place of one it does not carry.
+    plugins: opt.replace ? [replaceModules(opt.replace)] : [],
   };
   const res = await build({ ...common, minify: false, keepNames: false, mangleCache: {} });
   const privateNames = new Set(Object.values(res.mangleCache).filter((v) => typeof v === 'string'));
   const roots = new Set(hot || []);
+  let text = res.outputFiles[0].text;
+  if (opt.strip) {
+    // A board-sized build: members it does not carry are removed, then what only they used.
+    const st = opt.strip;
+    const mangled = (n) => (typeof res.mangleCache[n] === 'string' ? res.mangleCache[n] : n);
+    // Until nothing changes: tree shaking can drop the last user of another private method.
+    for (let prev = '', pass = 0; text !== prev; pass++) {
+      prev = text;
+      text = stripClassMembers(text, st.className, pass ? [] : st.drop || [], pass ? [] : (st.empty || []).map(mangled), privateNames);
+      text = (await transform(text, { format: 'esm', target: 'es2020', supported: ESPRUINO_SUPPORTED, treeShaking: true, legalComments: 'none' })).code;
+    }
+  }
   // Methods first: a function whose body then holds a method dispatcher (which reads `arguments`) is
   // not folded into a module dispatcher, where it would find the wrong `arguments`.
-  const methods = foldPrivateMethods(res.outputFiles[0].text, privateNames, FOLD_MAX_CHARS, roots);
-  const folded = foldModuleFunctions(methods, FOLD_MAX_CHARS, roots);
+  const methods = foldPrivateMethods(text, privateNames, FOLD_MAX_CHARS, roots);
+  // No arrow function may mention `this` (the debug interpreter asserts where one is parsed but not
+  // run, as in a dispatcher's cases not taken): see espruino-arrows.mjs.
+  const folded = captureArrowThis(foldModuleFunctions(methods, FOLD_MAX_CHARS, roots));
   // Minified after folding: the dispatchers' cases get short local names like any other function.
   const minified = await transform(folded, {
     format: 'esm',
@@ -168,9 +210,13 @@ export async function buildEspruino(entry, outBase, banner, hot) {
     let code = paramsToArguments(toModuleExports(text));
     if (banner) code = `/* ${banner} */\n${code}`;
     const file = `${outBase}${suffix}.js`;
+    checkNoArrowThis(code, file);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, code);
     sizes[file] = Buffer.byteLength(code);
   }
+  // The bundles assign module.exports: CommonJS, in packages whose .js files are ESM ("type":
+  // "module"). This folder's own package.json says so to Node's require() and to bundlers.
+  writeFileSync(`${dirname(outBase)}/package.json`, `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
   return sizes;
 }

@@ -137,6 +137,27 @@ export function evaluateBundle(ctx: vm.Context, code: string, filename: string):
 /** The Espruino interpreter binary named by the ESPRUINO_BIN environment variable, if any. */
 export const ESPRUINO_BIN: string | undefined = process.env.ESPRUINO_BIN || undefined;
 
+/** One Espruino interpreter build the real-interpreter tests run on. */
+export interface EspruinoInterpreter {
+  /** What the build is, for test names. */
+  name: string;
+  /** The environment variable naming it. */
+  env: string;
+  /** The binary, or undefined when the variable is unset (the tests then skip, saying so). */
+  bin: string | undefined;
+}
+
+/**
+ * The interpreter builds every real-interpreter test runs on: a release build (`make RELEASE=1`, how
+ * board firmware is built) named by ESPRUINO_BIN, and a debug build (plain `make`, assertions on)
+ * named by ESPRUINO_BIN_DEBUG. A module must be correct on both: a failed assertion means the
+ * interpreter reached a state its authors consider impossible, even where the release build carries on.
+ */
+export const ESPRUINO_INTERPRETERS: EspruinoInterpreter[] = [
+  { name: 'release build', env: 'ESPRUINO_BIN', bin: ESPRUINO_BIN },
+  { name: 'debug build', env: 'ESPRUINO_BIN_DEBUG', bin: process.env.ESPRUINO_BIN_DEBUG || undefined },
+];
+
 /** What one interpreter run printed. */
 export interface EspruinoRun {
   /** Exit code (null when killed). */
@@ -151,16 +172,28 @@ export interface EspruinoRun {
 
 /**
  * Espruino-subset script lines for the start of a script: `out(o)` prints `RESULT <json>` (what
- * {@link runEspruino} collects into `results`), and an uncaught error prints an `Uncaught …` line
+ * {@link runEspruino} collects into `results`; two arguments, so no third copy of the text is made), and an uncaught error prints an `Uncaught …` line
  * (which {@link expectClean} fails on) and quits.
  */
 export const SCRIPT_HEAD = `
-function out(o) { console.log('RESULT ' + JSON.stringify(o)); }
+function out(o) { console.log('RESULT', JSON.stringify(o)); }
 process.on('uncaughtException', function (e) { console.log('Uncaught ' + e + (e && e.stack ? ' ' + e.stack : '')); quit(); });
 `;
 
 /** Kills an interpreter run that has not ended after this long. */
 const RUN_LIMIT_MS = 30000;
+
+/** Characters kept of a run's stdout and of its stderr (a memory dump would fill any buffer). */
+const OUTPUT_LIMIT = 1 << 20;
+
+/** A debug build's failed assertion (`ASSERT(expr) FAILED AT file:line`). */
+const ASSERT_RE = /ASSERT\(.*\) FAILED/;
+
+/**
+ * A line of the interpreter's memory dump (`#12[r1,l2] Name String …`), printed after a failed
+ * assertion or by `E.dumpVariables()`-like internals: never part of a clean run.
+ */
+const DUMP_RE = /#\d+\[r\d+,l\d+\]/;
 
 /**
  * Runs one script on the interpreter named by ESPRUINO_BIN, in `dir` (where the interpreter keeps its
@@ -169,11 +202,30 @@ const RUN_LIMIT_MS = 30000;
  *
  * @param dir - working directory of the run (holds the script, the FIFO and the flash)
  * @param script - the script's text
+ * @param bin - the interpreter binary (default: ESPRUINO_BIN)
  * @returns what the run printed, parsed into lines and `RESULT` objects
  */
-export function runEspruino(dir: string, script: string): Promise<EspruinoRun> {
-  const bin = ESPRUINO_BIN;
-  if (bin === undefined) return Promise.reject(new Error('ESPRUINO_BIN names no interpreter'));
+export async function runEspruino(dir: string, script: string, bin: string | undefined = ESPRUINO_BIN): Promise<EspruinoRun> {
+  if (bin === undefined) throw new Error('no Espruino interpreter given (set ESPRUINO_BIN)');
+  // Scenarios run on the interpreter's real timers: a few processes at a time, so that a loaded
+  // machine does not stretch their time windows.
+  while (running >= MAX_RUNNING) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await runOnce(dir, script, bin);
+  } finally {
+    running--;
+    const next = waiting.shift();
+    if (next) next();
+  }
+}
+
+/** Interpreter processes running, and the runs waiting for one to end (see {@link runEspruino}). */
+let running = 0;
+const waiting: (() => void)[] = [];
+const MAX_RUNNING = 2;
+
+function runOnce(dir: string, script: string, bin: string): Promise<EspruinoRun> {
   const file = join(dir, 'script.js');
   writeFileSync(file, script);
   const fifo = join(dir, 'stdin');
@@ -183,8 +235,14 @@ export function runEspruino(dir: string, script: string): Promise<EspruinoRun> {
     const child = spawn(bin, [file], { cwd: dir, stdio: [fd, 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout?.on('data', (b: Buffer) => (out += b.toString('latin1')));
-    child.stderr?.on('data', (b: Buffer) => (err += b.toString('latin1')));
+    // A failed assertion is followed by a memory dump that never ends: stop the run at once.
+    child.stdout?.on('data', (b: Buffer) => {
+      if (out.length < OUTPUT_LIMIT) out += b.toString('latin1');
+      if (ASSERT_RE.test(out)) child.kill('SIGKILL');
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      if (err.length < OUTPUT_LIMIT) err += b.toString('latin1');
+    });
     const killer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
     child.on('error', (e) => {
       clearTimeout(killer);
@@ -215,12 +273,23 @@ export function parseOutput(out: string): { lines: string[]; results: { [k: stri
   return { lines, results };
 }
 
-/** What a clean run never prints (case-insensitive). */
-const BAD_LINES = ['Uncaught', 'OUT OF MEMORY', 'LOW_MEMORY', 'Execution Interrupted', 'SyntaxError', 'ReferenceError', 'not supported'];
+/** What a clean run never prints (case-insensitive regular expressions). */
+const BAD_LINES = ['Uncaught', 'OUT OF MEMORY', 'LOW_MEMORY', 'Execution Interrupted', 'SyntaxError', 'ReferenceError', 'not supported', ASSERT_RE.source, DUMP_RE.source];
+
+/**
+ * Whether a line of interpreter output shows a failure: an error, running out of memory, a debug
+ * build's failed assertion or its memory dump (see {@link expectClean}).
+ *
+ * @param line - one output line
+ * @returns true for a failure line
+ */
+export function isFailureLine(line: string): boolean {
+  return new RegExp(BAD_LINES.join('|'), 'i').test(line);
+}
 
 /**
  * Asserts that a run printed no error (`Uncaught`, out of memory, interrupted, syntax or reference
- * error, not supported, or any of `also`) and exited with code 0.
+ * error, not supported, a failed `ASSERT(…)` or a memory dump, or any of `also`) and exited with code 0.
  *
  * @param run - the run
  * @param also - more words that fail the run when a line contains them (case-insensitive)
@@ -246,12 +315,13 @@ const UPLOAD_CHUNK = 3000;
  * @param name - the Storage file name
  * @param text - the file's contents (plain ASCII: the interpreter reads scripts byte by byte)
  * @param also - more words that fail an upload run, as for {@link expectClean}
+ * @param bin - the interpreter binary (default: ESPRUINO_BIN)
  */
-export async function uploadToStorage(dir: string, name: string, text: string, also: string[] = []): Promise<void> {
+export async function uploadToStorage(dir: string, name: string, text: string, also: string[] = [], bin: string | undefined = ESPRUINO_BIN): Promise<void> {
   for (let off = 0; off < text.length; off += UPLOAD_CHUNK) {
     const piece = text.slice(off, off + UPLOAD_CHUNK);
     const args = off === 0 ? `0, ${text.length}` : `${off}`;
-    const run = await runEspruino(dir, `require('Storage').write('${name}', ${JSON.stringify(piece)}, ${args}); console.log('RESULT ' + JSON.stringify({ wrote: ${off} }));`);
+    const run = await runEspruino(dir, `require('Storage').write('${name}', ${JSON.stringify(piece)}, ${args}); console.log('RESULT ' + JSON.stringify({ wrote: ${off} }));`, bin);
     expectClean(run, also);
     expect(run.results).toEqual([{ wrote: off }]);
   }

@@ -1,7 +1,8 @@
 // A Node app whose Wi-Fi, reset button and status LED live on an ESP32 running stock ESP-AT firmware.
 // The same code runs on real hardware (a serial port) and on the package's simulated module.
 import { createProvisioner, type Clock, type ProvisionConfig, type Provisioner } from '@provision/core';
-import { createEsp32Bridge, type AtTransport, type Esp32Bridge } from '@provision/adapter-esp32-bridge';
+import { createEsp32Bridge, type AtTransport, type Esp32Bridge, type ModuleProvisioning } from '@provision/adapter-esp32-bridge';
+import { offerTransports, type BridgeTransports } from './transports';
 
 /** Where the module is and how it is wired. */
 export interface BridgeAppOptions {
@@ -13,6 +14,8 @@ export interface BridgeAppOptions {
   log(line: string): void;
   /** Restart the host after a factory reset restarted the module. */
   hostReboot(): void | Promise<void>;
+  /** The module's own provisioning modes to offer while unprovisioned (see `transports.ts`). */
+  transports?: BridgeTransports;
 }
 
 /** The button and LED pins of the example wiring (an ESP32-WROOM-32 module). */
@@ -26,6 +29,8 @@ export const CONFIG: ProvisionConfig = { stableState: 2, timeoutMs: 300_000, but
 export interface BridgeApp {
   bridge: Esp32Bridge;
   provisioner: Provisioner;
+  /** The module's SmartConfig / WPS / BluFi. */
+  modes: ModuleProvisioning;
   stop(): Promise<void>;
 }
 
@@ -48,10 +53,13 @@ export async function startBridgeApp(options: BridgeAppOptions): Promise<BridgeA
   provisioner.on('warning', (w) => options.log(`warning: ${w.message}`));
   provisioner.on('error', (e) => options.log(`error ${e.code}: ${e.message}`));
   await provisioner.start();
+  const offer = offerTransports(bridge, provisioner, options.transports ?? {}, options.log);
   return {
     bridge,
     provisioner,
+    modes: offer.modes,
     async stop() {
+      await offer.close().catch(() => undefined);
       provisioner.stop();
       await bridge.close();
     },

@@ -12,9 +12,12 @@ import { EspruinoSim, SimFlash } from '../../packages/adapter-espruino/test/espr
 
 const app = (name: string) => readFileSync(fileURLToPath(new URL(`../../packages/adapter-espruino/examples/${name}`, import.meta.url)), 'utf8');
 
+// Each app on the build for its board: the Puck.js app on the button + LED build, the ESP32 app on the full one.
 let bundle = '';
+let ledBundle = '';
 beforeAll(() => {
   bundle = ensureBundle();
+  ledBundle = ensureBundle('provision-led.min.js');
 }, 180_000);
 
 interface Board {
@@ -42,7 +45,7 @@ function boot(flash: SimFlash, script: string, options: { wifi?: boolean; board:
     NRF: { getAddress: () => 'e7:a1:00:5c:3d:21' },
     require: (name: string) => {
       if (name !== 'provision') return requireFn(name);
-      if (cached === undefined) cached = evaluateBundle(ctx, bundle, 'provision.min.js');
+      if (cached === undefined) cached = options.wifi ? evaluateBundle(ctx, bundle, 'provision.min.js') : evaluateBundle(ctx, ledBundle, 'provision-led.min.js');
       return cached;
     },
   });

@@ -4,13 +4,17 @@
 #   python3-dbusmock, dbus            NetworkManager mock on a private bus
 #   network-manager                   the real nmcli that checks what the adapter wrote
 #   gpiod                             libgpiod tools for the gpio-sim test (runs only where gpio-sim exists)
-#   util-linux                        unshare
+#   util-linux                        unshare, flock (the daemon's lock), setpriv (an unprivileged client)
+#   socat                             that client's connection to the control socket
+#   systemd                           systemd-analyze verify for the shipped unit
 #   strace                            the storage test that sees each save's fsync/rename order
 #   python3, make, g++                build unix-dgram's native addon
+#   chromium                          the real browser the captive portal tests drive (puppeteer-core)
+#   dnsmasq-base, busybox             DHCP and wildcard DNS for the access point; udhcpc/nslookup as its client
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(wpasupplicant hostapd iproute2 python3-dbusmock dbus network-manager gpiod util-linux strace python3 make g++)
+packages=(wpasupplicant hostapd iproute2 python3-dbusmock dbus network-manager gpiod util-linux socat systemd strace python3 make g++ chromium dnsmasq-base busybox)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -199,6 +199,7 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   private opening: Promise<void> | undefined;
   private draining = false;
   private pumpDeferred = false;
+  private lineFilters: Array<(line: string) => boolean> = [];
 
   /**
    * @param transport - an open stream, or a function that opens one (then a closed port is re-opened)
@@ -270,6 +271,21 @@ export class AtClient extends EventEmitter<AtClientEvents> {
    */
   async restart(command: 'AT+RST' | 'AT+RESTORE' = 'AT+RST'): Promise<void> {
     await this.enqueue({ kind: 'restart', command });
+  }
+
+  /**
+   * Take lines out of the stream before anything else sees them: `filter` is called with every
+   * complete, non-garbled line (except `ready` and the echo); when it returns true the line is
+   * consumed — it is neither emitted as `unsolicited` nor added to the response in flight, so it can
+   * never reach an error message. For messages the module prints on its own that may carry a secret
+   * (SmartConfig's `password:` line). Returns a function that removes the filter.
+   */
+  addLineFilter(filter: (line: string) => boolean): () => void {
+    this.lineFilters.push(filter);
+    return () => {
+      const i = this.lineFilters.indexOf(filter);
+      if (i >= 0) this.lineFilters.splice(i, 1);
+    };
   }
 
   /** Detach and close the port; pending commands fail with reason `closed`. No reconnection follows. */
@@ -675,6 +691,16 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     }
 
     if (cur && line === cur.command) return; // echo (ATE1 after a boot we have not seen yet)
+
+    for (const filter of this.lineFilters.slice()) {
+      let taken = false;
+      try {
+        taken = filter(line);
+      } catch {
+        // A filter's failure must not stop the client; the line goes on as usual.
+      }
+      if (taken) return;
+    }
 
     if (isBusy(line)) {
       this.emit('unsolicited', line);

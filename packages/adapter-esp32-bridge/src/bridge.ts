@@ -1,4 +1,4 @@
-import type { ButtonPort, Clock, LedPort, MaybePromise, ScanResult, StoragePort, WifiPort } from '@provision/core';
+import type { ButtonPort, Clock, LedPort, MaybePromise, StoragePort } from '@provision/core';
 import { AtClient } from './at-client';
 import type { AtClientOptions, AtTransport } from './at-client';
 import type { ChipName } from './chips';
@@ -9,7 +9,7 @@ import type { ModuleStorageOptions } from './storage';
 import { createModuleSystem } from './system';
 import type { ModuleSystem } from './system';
 import { createModuleWifi } from './wifi';
-import type { ModuleWifiOptions } from './wifi';
+import type { ModuleWifi, ModuleWifiOptions } from './wifi';
 
 /** Options of {@link createEsp32Bridge}. */
 export interface Esp32BridgeOptions {
@@ -50,7 +50,7 @@ export interface Esp32Bridge {
     clock?: Clock;
     storage: StoragePort;
     system: ModuleSystem;
-    wifi: WifiPort & { scan(): Promise<ScanResult[]> };
+    wifi: ModuleWifi;
     button?: ButtonPort;
     led?: LedPort;
   };

@@ -12,7 +12,30 @@ export { atQuote, splitAtArgs } from './escape';
 export { openSerial } from './serial';
 export type { OpenSerialOptions } from './serial';
 export { classifyCwjap, createModuleWifi, CWJAP_CODES } from './wifi';
-export type { ModuleWifiOptions } from './wifi';
+export type { ModuleWifi, ModuleWifiOptions } from './wifi';
+export { ModuleProvisioning } from './provisioning-modes';
+export type {
+  BlufiOptions,
+  ModeOptions,
+  ModeStopReason,
+  ModeSupport,
+  ModuleProvisioningEvents,
+  ModuleProvisioningOptions,
+  ProvisioningModeName,
+  SmartConfigOptions,
+  SmartConfigType,
+} from './provisioning-modes';
+export {
+  firmwareVersionOf,
+  MAX_PASSWORD_BYTES,
+  MAX_SSID_BYTES,
+  parseBlufiLine,
+  parseCommandList,
+  parseCwstate,
+  parseWpsLine,
+  SmartConfigParser,
+} from './mode-lines';
+export type { BlufiLine, SmartConfigLine } from './mode-lines';
 export { createModuleSystem } from './system';
 export type { ModuleSystem, ModuleSystemOptions } from './system';
 export { createModuleStorage, JOURNAL_KEY, RECORD_KEY, WIFI_MARKER_KEY } from './storage';

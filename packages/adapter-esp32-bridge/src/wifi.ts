@@ -68,6 +68,28 @@ const CIPSTA_IP = /^\+CIPSTA:ip:"([^"]*)"$/;
 type Status = 'idle' | 'joining' | 'connected' | 'waiting';
 
 /**
+ * The module Wi-Fi port: a {@link WifiPort} plus `scan()` and the hooks the module's own provisioning
+ * modes (SmartConfig, WPS, BluFi) need.
+ */
+export interface ModuleWifi extends WifiPort {
+  /** Run `AT+CWLAP`. */
+  scan(): Promise<ScanResult[]>;
+  /**
+   * While `on`, the module joins networks by itself (WPS, BluFi, SmartConfig): its own `WIFI GOT IP` /
+   * `WIFI DISCONNECT` are not reported as this port's events — only the outcome of the port's own
+   * `AT+CWJAP` counts, so nothing unverified reaches the provisioner.
+   */
+  setModuleJoining(on: boolean): void;
+  /**
+   * The module holds credentials for `ssid` in RAM that the host cannot read (WPS and BluFi never
+   * print the passphrase): the next `connect({ ssid })` without a passphrase joins with them
+   * (`AT+CWJAP`, "the last configuration") and `persist()` stores them the same way under
+   * `AT+SYSSTORE=1`. `undefined` clears it. Lost when the module restarts.
+   */
+  adoptModuleConfig(ssid: string | undefined): void;
+}
+
+/**
  * The Wi-Fi station of an ESP-AT module as a {@link WifiPort}.
  *
  * - `connect(creds, {persist: false})` probes the credentials with `AT+SYSSTORE=0` (RAM only) and
@@ -95,7 +117,7 @@ type Status = 'idle' | 'joining' | 'connected' | 'waiting';
  * await wifi.connect({ ssid: 'HomeNet', passphrase: 'correct horse' }, { persist: false });
  * ```
  */
-export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = {}): WifiPort & { scan(): Promise<ScanResult[]> } {
+export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = {}): ModuleWifi {
   const clock = client.clock;
   const retryDelayMs = options.retryDelayMs ?? 5000;
   const japTimeoutMs = (options.japTimeoutS ?? 15) * 1000 + 5000;
@@ -109,6 +131,9 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
   let retryTimer: TimerHandle | undefined;
   let quiet = false; // while persist() re-joins
   let setupNeeded = false; // the module rebooted: SYSSTORE and CWMODE are back to their stored values
+  let moduleJoining = false; // a provisioning mode runs: the module's own joins are not ours
+  let adopted: string | undefined; // SSID whose credentials only the module holds (WPS, BluFi)
+  let held = false; // the credentials in use are the module's (adopted)
 
   function emit(event: WifiEvent): void {
     for (const l of listeners.slice()) {
@@ -121,6 +146,7 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
   }
 
   function joinCommand(c: WifiCredentials): string {
+    if (held) return 'AT+CWJAP'; // the module's own configuration: its passphrase never crosses the UART
     const args = [atQuote(c.ssid), atQuote(c.passphrase ?? ''), c.bssid ? atQuote(c.bssid) : '', '', ''];
     if (options.reconnectIntervalS !== undefined) args[4] = String(options.reconnectIntervalS);
     if (options.japTimeoutS !== undefined) args.push('', '', String(options.japTimeoutS));
@@ -206,7 +232,9 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
   }
 
   client.on('unsolicited', (line) => {
-    if (quiet) return;
+    // While a provisioning mode runs, the module joins on its own with whatever a phone or router
+    // sent: only the outcome of our own AT+CWJAP counts then.
+    if (quiet || moduleJoining) return;
     if (line === 'WIFI DISCONNECT' && status === 'connected') {
       status = 'waiting';
       emit({ type: 'disconnected', reason: 'other', raw: line });
@@ -222,6 +250,17 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
   client.on('ready', () => {
     // The module rebooted: RAM-only credentials are gone and store mode is back to its stored value.
     setupNeeded = true;
+    adopted = undefined;
+    if (held && !persisted) {
+      // The module's RAM configuration is gone with the reboot: there is nothing left to join with.
+      held = false;
+      creds = undefined;
+      if (status !== 'idle') emit({ type: 'disconnected', reason: 'other', raw: 'module restarted' });
+      status = 'idle';
+      generation++;
+      clearRetry();
+      return;
+    }
     if (!creds || status === 'idle') return;
     const wasConnected = status === 'connected';
     const gen = ++generation;
@@ -251,7 +290,9 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       const gen = ++generation;
       clearRetry();
       status = 'idle';
+      const useHeld = adopted !== undefined && adopted === c.ssid && !c.passphrase;
       await setup(opts.persist);
+      held = useHeld;
       creds = { ssid: c.ssid, passphrase: c.passphrase, bssid: c.bssid };
       persisted = opts.persist;
       if (opts.persist) await writeMarker(c.ssid);
@@ -291,7 +332,10 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       generation++;
       clearRetry();
       status = 'idle';
-      if (!persisted) creds = undefined;
+      if (!persisted) {
+        creds = undefined;
+        held = false;
+      }
       await client.send('AT+CWQAP', { timeoutMs: japTimeoutMs });
     },
 
@@ -313,6 +357,8 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       status = 'idle';
       creds = undefined;
       persisted = false;
+      held = false;
+      adopted = undefined;
       // The marker goes first: a forget cut short (power loss) may leave credentials without a marker
       // (hasStoredCredentials() says false, the device provisions again) but never a marker claiming
       // credentials that are gone (R3.8 could not see that the device is stuck). A failed erase does
@@ -332,6 +378,14 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
       await client.send('AT+SYSSTORE=1');
       await client.send('AT+CWAUTOCONN=0');
       if (markerFailure !== undefined) await nvs.erase(WIFI_MARKER_KEY);
+    },
+
+    setModuleJoining(on: boolean): void {
+      moduleJoining = on;
+    },
+
+    adoptModuleConfig(ssid: string | undefined): void {
+      adopted = ssid;
     },
 
     async scan(): Promise<ScanResult[]> {

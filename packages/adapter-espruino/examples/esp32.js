@@ -1,5 +1,6 @@
 // ESP32 (ESP8266 and Espruino WiFi work the same): Wi-Fi provisioning with the BOOT button and an LED.
-// Upload the module to Storage first (see the README), then send this file to the board.
+// Upload the full module (provision.min.js) to Storage as "provision" first (see the README), then
+// send this file to the board.
 /* global D0, D2 */
 /* eslint-disable @typescript-eslint/no-require-imports */
 var P = require('provision');

@@ -1,5 +1,5 @@
-// Puck.js (or Pixl.js, Bangle.js…): reset button and LED, no Wi-Fi. Upload the module to Storage
-// first (see the README), then send this file to the board.
+// Puck.js (or Pixl.js, Bangle.js…): reset button and LED, no Wi-Fi. Upload the button + LED module
+// (provision-led.min.js) to Storage as "provision" first (see the README), then send this file.
 /* global BTN1, LED1, NRF */
 /* eslint-disable @typescript-eslint/no-require-imports */
 var P = require('provision');

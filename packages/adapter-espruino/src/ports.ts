@@ -4,7 +4,8 @@ import { createEspruinoClock } from './clock';
 import { createEspruinoLed, type EspruinoLedOptions, type EspruinoLedPort } from './led';
 import { createEspruinoStorage, type EspruinoStorageOptions, type EspruinoStoragePort } from './storage';
 import { createEspruinoSystem } from './system';
-import { createEspruinoWifi, type EspruinoWifiOptions } from './wifi';
+import { wifiPort } from './ports-wifi';
+import type { EspruinoWifiOptions } from './wifi';
 
 /** Options of {@link createEspruinoPorts}: each optional port is included when its option is given. */
 export interface EspruinoPortsOptions {
@@ -52,11 +53,6 @@ export function createEspruinoPorts(options?: EspruinoPortsOptions): EspruinoPor
   const l = opts(o.led);
   if (l) ports.led = createEspruinoLed(l);
   const w = opts<EspruinoWifiOptions>(o.wifi);
-  if (w) {
-    const wo: EspruinoWifiOptions = { clock: clock, connectTimeoutMs: w.connectTimeoutMs, retryDelayMs: w.retryDelayMs, firmwareSave: w.firmwareSave };
-    // The credentials file sits beside the record and the journal.
-    wo.file = w.file === undefined ? (o.storage && o.storage.prefix !== undefined ? o.storage.prefix : 'prov') + '.w' : w.file;
-    ports.wifi = createEspruinoWifi(wo);
-  }
+  if (w) ports.wifi = wifiPort(w, clock, o.storage);
   return ports;
 }

@@ -25,6 +25,52 @@ export interface EspruinoStorageOptions {
 /** The storage port. */
 export type EspruinoStoragePort = StoragePort;
 
+/** `compact()` of a storage port that asked for it. */
+function compactStorage(): void {
+  storageModule().compact();
+}
+
+/**
+ * The port's files and methods. A class rather than closures over the factory's locals: on Espruino
+ * each closure costs a function object and keeps the factory's whole scope alive for as long as the
+ * port exists.
+ */
+class SlotStorage implements StoragePort {
+  private readonly rec_: string;
+  private readonly jr_: string;
+  private readonly files_: string[];
+  declare compact?: () => void;
+
+  constructor(rec: string, jr: string, files: string[]) {
+    this.rec_ = rec;
+    this.jr_ = jr;
+    this.files_ = files;
+  }
+
+  load(): ProvisionRecord | undefined {
+    return readSlots(this.rec_) as ProvisionRecord | undefined;
+  }
+
+  save(r: ProvisionRecord): void {
+    writeSlots(this.rec_, r);
+  }
+
+  wipe(): void {
+    const S = storageModule();
+    for (let i = 0; i < this.files_.length; i++) S.erase(this.files_[i]);
+    // The record last: a power cut during the wipe leaves the record as it was, never an older one.
+    eraseSlots(this.rec_);
+  }
+
+  loadJournal(): ResetJournal | undefined {
+    return readSlots(this.jr_) as ResetJournal | undefined;
+  }
+
+  saveJournal(j: ResetJournal): void {
+    writeSlots(this.jr_, j);
+  }
+}
+
 /**
  * The {@link StoragePort} on Espruino's `Storage`, safe against power loss (R10.2) although Storage
  * itself is not: each file is kept in two slots `{seq, data}` (see the README). `wipe()` erases the
@@ -48,32 +94,7 @@ export function createEspruinoStorage(options?: EspruinoStorageOptions): Espruin
       });
     }
   }
-  const rec = prefix + '.r';
-  const jr = prefix + '.j';
-  const port: EspruinoStoragePort = {
-    load: function () {
-      return readSlots(rec) as ProvisionRecord | undefined;
-    },
-    save: function (r: ProvisionRecord) {
-      writeSlots(rec, r);
-    },
-    wipe: function () {
-      const S = storageModule();
-      for (let i = 0; i < files.length; i++) S.erase(files[i]);
-      // The record last: a power cut during the wipe leaves the record as it was, never an older one.
-      eraseSlots(rec);
-    },
-    loadJournal: function () {
-      return readSlots(jr) as ResetJournal | undefined;
-    },
-    saveJournal: function (j: ResetJournal) {
-      writeSlots(jr, j);
-    },
-  };
-  if (o.compact) {
-    port.compact = function () {
-      storageModule().compact();
-    };
-  }
+  const port: EspruinoStoragePort = new SlotStorage(prefix + '.r', prefix + '.j', files);
+  if (o.compact) port.compact = compactStorage;
   return port;
 }

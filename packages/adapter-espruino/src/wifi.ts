@@ -33,6 +33,209 @@ const UP = 2;
 const WAITING = 3;
 
 /**
+ * The port's state and methods. A class rather than closures over the factory's locals: on Espruino
+ * every closure costs a function object and keeps the factory's whole scope alive for as long as the
+ * port exists, while methods exist once and private ones are folded into dispatchers by the build.
+ */
+class EspruinoWifiPort implements WifiPort {
+  private readonly W_: EspruinoWifi;
+  private readonly clock_: Clock;
+  private readonly timeoutMs_: number;
+  private readonly retryMs_: number;
+  private readonly file_: string;
+  private readonly save_: boolean;
+  private listeners_: ((e: WifiEvent) => void)[] = [];
+  private creds_: WifiCredentials | undefined;
+  private state_ = IDLE;
+  private ip_: unknown;
+  private gen_ = 0;
+  private timer_: TimerHandle | undefined;
+  private attached_?: boolean;
+  declare scan?: () => Promise<ScanResult[]>;
+
+  constructor(W: EspruinoWifi, o: EspruinoWifiOptions, file: string) {
+    this.W_ = W;
+    this.clock_ = o.clock || createEspruinoClock();
+    this.timeoutMs_ = o.connectTimeoutMs === undefined ? 30000 : o.connectTimeoutMs;
+    this.retryMs_ = o.retryDelayMs === undefined ? 5000 : o.retryDelayMs;
+    this.file_ = file;
+    this.save_ = !!o.firmwareSave && typeof W.save === 'function';
+  }
+
+  private emit_(e: WifiEvent): void {
+    const ls = this.listeners_.slice();
+    for (let i = 0; i < ls.length; i++) ls[i](e);
+  }
+
+  private stopTimer_(): void {
+    if (this.timer_ !== undefined) this.clock_.clearTimeout(this.timer_);
+    this.timer_ = undefined;
+  }
+
+  private up_(d: Details | undefined): void {
+    const addr = d ? d.ip : undefined;
+    if (this.state_ === UP) {
+      // The connect callback came first (ESP32): pass on the address the event brings.
+      if (this.ip_ === undefined && addr !== undefined) {
+        this.ip_ = addr;
+        this.emit_({ type: 'connected', ip: String(addr) });
+      }
+      return;
+    }
+    if (this.state_ === IDLE) return;
+    this.stopTimer_();
+    this.state_ = UP;
+    this.ip_ = addr;
+    this.emit_(addr === undefined ? { type: 'connected' } : { type: 'connected', ip: String(addr) });
+  }
+
+  private stored_(): WifiCredentials | undefined {
+    try {
+      return readSlots(this.file_) as WifiCredentials | undefined;
+    } catch (_e) {
+      return undefined;
+    }
+  }
+
+  private fail_(raw: unknown): void {
+    if (this.state_ !== JOINING && this.state_ !== UP) return;
+    this.stopTimer_();
+    this.state_ = WAITING;
+    const r = raw === undefined || raw === null ? undefined : typeof raw === 'number' ? raw : String(raw);
+    this.emit_(r === undefined ? { type: 'disconnected', reason: 'other' } : { type: 'disconnected', reason: classifyWifiReason(r), raw: r });
+    if (this.state_ === WAITING) this.timer_ = this.clock_.setTimeout(() => this.join_(), this.retryMs_);
+  }
+
+  private join_(): void {
+    this.timer_ = undefined;
+    const c = this.creds_ || this.stored_();
+    if (!c) {
+      this.state_ = IDLE;
+      return;
+    }
+    this.creds_ = c;
+    const g = ++this.gen_;
+    this.state_ = JOINING;
+    this.ip_ = undefined;
+    this.emit_({ type: 'connecting' });
+    if (this.state_ !== JOINING || g !== this.gen_) return;
+    this.timer_ = this.clock_.setTimeout(() => {
+      this.timer_ = undefined;
+      if (g === this.gen_) this.fail_('timeout');
+    }, this.timeoutMs_);
+    const opts: { password?: string; bssid?: string; channel?: number } = {};
+    if (c.passphrase) opts.password = c.passphrase;
+    if (c.bssid) opts.bssid = c.bssid;
+    if (c.channel) opts.channel = c.channel;
+    try {
+      this.W_.connect(c.ssid, opts, (err) => {
+        if (g !== this.gen_) return;
+        if (err) this.fail_(err);
+        else this.up_(undefined);
+      });
+    } catch (_e) {
+      // Never the message: it could echo what was passed in.
+      this.fail_('connect threw');
+    }
+  }
+
+  private attach_(): void {
+    if (this.attached_) return;
+    this.attached_ = true;
+    this.W_.on('connected', (d) => this.up_(d as Details | undefined));
+    this.W_.on('disconnected', (d) => this.fail_(d ? (d as Details).reason : undefined));
+  }
+
+  private halt_(): void {
+    this.gen_++;
+    this.stopTimer_();
+    this.creds_ = undefined;
+    if (this.state_ === IDLE) return;
+    this.state_ = IDLE;
+    try {
+      this.W_.disconnect();
+    } catch (_e) {
+      // Not connected.
+    }
+  }
+
+  subscribe(listener: (e: WifiEvent) => void): () => void {
+    this.listeners_.push(listener);
+    this.attach_();
+    if (this.state_ === IDLE && !this.creds_ && this.stored_()) this.join_();
+    return () => {
+      this.listeners_ = this.listeners_.filter((l) => l !== listener);
+    };
+  }
+
+  connect(c: WifiCredentials, co: ConnectOptions): void {
+    // No Wifi.disconnect() first: the firmware switches networks itself, and the disconnect's late
+    // event would look like a failure of the new attempt.
+    this.gen_++;
+    this.stopTimer_();
+    const creds: WifiCredentials = { ssid: c.ssid, passphrase: c.passphrase || '' };
+    if (c.bssid) creds.bssid = c.bssid;
+    if (c.channel) creds.channel = c.channel;
+    this.creds_ = creds;
+    if (co && co.persist) this.persist();
+    this.attach_();
+    this.join_();
+  }
+
+  persist(): void {
+    if (!this.creds_) return;
+    writeSlots(this.file_, this.creds_);
+    if (this.save_) (this.W_.save as () => void)();
+  }
+
+  disconnect(): void {
+    this.halt_();
+  }
+
+  hasStoredCredentials(): boolean {
+    return this.stored_() !== undefined;
+  }
+
+  forget(): void {
+    eraseSlots(this.file_);
+    if (this.save_) (this.W_.save as (what: string) => void)('clear');
+    this.halt_();
+  }
+}
+
+EspruinoWifiPort.prototype.scan = function (this: EspruinoWifiPort): Promise<ScanResult[]> {
+  const W = (this as unknown as { W_: EspruinoWifi }).W_;
+  const clock = (this as unknown as { clock_: Clock }).clock_;
+  const timeoutMs = (this as unknown as { timeoutMs_: number }).timeoutMs_;
+  return new Promise<ScanResult[]>(function (resolve, reject) {
+    // Like connect, some firmware never answers: give up after the connect timeout.
+    let done = false;
+    const t = clock.setTimeout(function () {
+      done = true;
+      reject(provisionError('wifi-failed', `Wi-Fi scan failed: no answer from the firmware within ${timeoutMs} ms`));
+    }, timeoutMs);
+    (W.scan as (cb: (a: unknown, b?: unknown) => void) => void)(function (a, b) {
+      if (done) return;
+      done = true;
+      clock.clearTimeout(t);
+      // ESP32/ESP8266: cb(list); Espruino WiFi: cb(err, list).
+      const list = (Array.isArray(a) ? a : b) as { ssid: string; rssi: unknown; channel?: unknown; mac?: string; authMode?: string }[];
+      if (!Array.isArray(list)) return reject(provisionError('wifi-failed', `Wi-Fi scan failed: ${String(a)}`));
+      const out: ScanResult[] = list.map(function (x) {
+        const r: ScanResult = { ssid: String(x.ssid), rssi: Number(x.rssi), secure: x.authMode !== 'open' };
+        if (x.channel !== undefined) r.channel = Number(x.channel);
+        if (x.mac !== undefined) r.bssid = x.mac;
+        return r;
+      });
+      out.sort(function (p, q) {
+        return q.rssi - p.rssi;
+      });
+      resolve(out);
+    });
+  });
+};
+
+/**
  * The {@link WifiPort} on `require('Wifi')` of ESP32, ESP8266 and Espruino WiFi boards.
  *
  * - Joins with `Wifi.connect`, with its own timeout (`connectTimeoutMs`): some firmware never calls
@@ -59,184 +262,10 @@ export function createEspruinoWifi(options?: EspruinoWifiOptions): WifiPort {
   } catch (e) {
     throw provisionError('invalid-config', 'this board has no Wifi module (ESP32, ESP8266 and Espruino WiFi have one)', { field: 'wifi', cause: e });
   }
-  const clock = o.clock || createEspruinoClock();
-  const timeoutMs = o.connectTimeoutMs === undefined ? 30000 : o.connectTimeoutMs;
-  const retryMs = o.retryDelayMs === undefined ? 5000 : o.retryDelayMs;
   const file = o.file === undefined ? 'prov.w' : o.file;
   checkSlotName(file, 'wifi.file');
-  const save = !!o.firmwareSave && typeof W.save === 'function';
-
-  let listeners: ((e: WifiEvent) => void)[] = [];
-  let creds: WifiCredentials | undefined;
-  let state = IDLE;
-  let ip: unknown;
-  /** Bumped by every attempt and every stop: a late callback of an older attempt is ignored. */
-  let gen = 0;
-  let timer: TimerHandle | undefined;
-  let attached = false;
-
-  const emit = function (e: WifiEvent): void {
-    const ls = listeners.slice();
-    for (let i = 0; i < ls.length; i++) ls[i](e);
-  };
-  const stopTimer = function (): void {
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timer = undefined;
-  };
-  const up = function (d: Details | undefined): void {
-    const addr = d ? d.ip : undefined;
-    if (state === UP) {
-      // The connect callback came first (ESP32): pass on the address the event brings.
-      if (ip === undefined && addr !== undefined) {
-        ip = addr;
-        emit({ type: 'connected', ip: String(addr) });
-      }
-      return;
-    }
-    if (state === IDLE) return;
-    stopTimer();
-    state = UP;
-    ip = addr;
-    emit(addr === undefined ? { type: 'connected' } : { type: 'connected', ip: String(addr) });
-  };
-  const stored = function (): WifiCredentials | undefined {
-    try {
-      return readSlots(file) as WifiCredentials | undefined;
-    } catch (_e) {
-      return undefined;
-    }
-  };
-  let join: () => void = function () {
-    // Replaced below; declared first because fail() and join() refer to each other.
-  };
-  const fail = function (raw: unknown): void {
-    if (state !== JOINING && state !== UP) return;
-    stopTimer();
-    state = WAITING;
-    const r = raw === undefined || raw === null ? undefined : typeof raw === 'number' ? raw : String(raw);
-    emit(r === undefined ? { type: 'disconnected', reason: 'other' } : { type: 'disconnected', reason: classifyWifiReason(r), raw: r });
-    if (state === WAITING) timer = clock.setTimeout(join, retryMs);
-  };
-  join = function () {
-    timer = undefined;
-    const c = creds || stored();
-    if (!c) {
-      state = IDLE;
-      return;
-    }
-    creds = c;
-    const g = ++gen;
-    state = JOINING;
-    ip = undefined;
-    emit({ type: 'connecting' });
-    if (state !== JOINING || g !== gen) return;
-    timer = clock.setTimeout(function () {
-      timer = undefined;
-      if (g === gen) fail('timeout');
-    }, timeoutMs);
-    const opts: { password?: string; bssid?: string; channel?: number } = {};
-    if (c.passphrase) opts.password = c.passphrase;
-    if (c.bssid) opts.bssid = c.bssid;
-    if (c.channel) opts.channel = c.channel;
-    try {
-      W.connect(c.ssid, opts, function (err) {
-        if (g !== gen) return;
-        if (err) fail(err);
-        else up(undefined);
-      });
-    } catch (_e) {
-      // Never the message: it could echo what was passed in.
-      fail('connect threw');
-    }
-  };
-  const attach = function (): void {
-    if (attached) return;
-    attached = true;
-    W.on('connected', up);
-    W.on('disconnected', function (d) {
-      fail(d ? (d as Details).reason : undefined);
-    });
-  };
-  /** Leave the network: no more attempts, no more events; unpersisted credentials are dropped. */
-  const halt = function (): void {
-    gen++;
-    stopTimer();
-    creds = undefined;
-    if (state === IDLE) return;
-    state = IDLE;
-    try {
-      W.disconnect();
-    } catch (_e) {
-      // Not connected.
-    }
-  };
-  const port: WifiPort = {
-    subscribe: function (listener: (e: WifiEvent) => void) {
-      listeners.push(listener);
-      attach();
-      if (state === IDLE && !creds && stored()) join();
-      return function () {
-        listeners = listeners.filter(function (l) {
-          return l !== listener;
-        });
-      };
-    },
-    connect: function (c: WifiCredentials, co: ConnectOptions) {
-      // No Wifi.disconnect() first: the firmware switches networks itself, and the disconnect's late
-      // event would look like a failure of the new attempt.
-      gen++;
-      stopTimer();
-      creds = { ssid: c.ssid, passphrase: c.passphrase || '' };
-      if (c.bssid) creds.bssid = c.bssid;
-      if (c.channel) creds.channel = c.channel;
-      if (co && co.persist) port.persist();
-      attach();
-      join();
-    },
-    persist: function () {
-      if (!creds) return;
-      writeSlots(file, creds);
-      if (save) (W.save as () => void)();
-    },
-    disconnect: halt,
-    hasStoredCredentials: function () {
-      return stored() !== undefined;
-    },
-    forget: function () {
-      eraseSlots(file);
-      if (save) (W.save as (what: string) => void)('clear');
-      halt();
-    },
-  };
-  if (typeof W.scan === 'function') {
-    port.scan = function () {
-      return new Promise<ScanResult[]>(function (resolve, reject) {
-        // Like connect, some firmware never answers: give up after the connect timeout.
-        let done = false;
-        const t = clock.setTimeout(function () {
-          done = true;
-          reject(provisionError('wifi-failed', `Wi-Fi scan failed: no answer from the firmware within ${timeoutMs} ms`));
-        }, timeoutMs);
-        (W.scan as (cb: (a: unknown, b?: unknown) => void) => void)(function (a, b) {
-          if (done) return;
-          done = true;
-          clock.clearTimeout(t);
-          // ESP32/ESP8266: cb(list); Espruino WiFi: cb(err, list).
-          const list = (Array.isArray(a) ? a : b) as { ssid: string; rssi: unknown; channel?: unknown; mac?: string; authMode?: string }[];
-          if (!Array.isArray(list)) return reject(provisionError('wifi-failed', `Wi-Fi scan failed: ${String(a)}`));
-          const out: ScanResult[] = list.map(function (x) {
-            const r: ScanResult = { ssid: String(x.ssid), rssi: Number(x.rssi), secure: x.authMode !== 'open' };
-            if (x.channel !== undefined) r.channel = Number(x.channel);
-            if (x.mac !== undefined) r.bssid = x.mac;
-            return r;
-          });
-          out.sort(function (p, q) {
-            return q.rssi - p.rssi;
-          });
-          resolve(out);
-        });
-      });
-    };
-  }
+  const port = new EspruinoWifiPort(W, o, file);
+  // Only where the firmware can scan: the core asks `port.scan` before offering it.
+  if (typeof W.scan !== 'function') port.scan = undefined;
   return port;
 }

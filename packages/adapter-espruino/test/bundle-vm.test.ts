@@ -5,9 +5,9 @@
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEspruinoContext, evaluateBundle } from '../../../test-utils/espruino';
-import { ensureBundle } from './bundle';
+import { BUILDS, ensureBundle } from './bundle';
 import { EspruinoSim, SimFlash } from './espruino-sim';
-import { checkScenario, SCENARIOS } from './scenarios';
+import { checkScenario, LED_SCENARIOS, LED_TITLES, SCENARIOS } from './scenarios';
 
 let code = '';
 
@@ -19,7 +19,7 @@ interface Boot {
 }
 
 /** One boot of a board on `flash`: a fresh context with the simulated globals and `require('provision')`. */
-function boot(flash: SimFlash): Boot {
+function boot(flash: SimFlash, bundle = code): Boot {
   const sim = new EspruinoSim({ wifi: 'esp32', flash });
   sim.wifi!.networks.Home = 'correct horse';
   sim.wifi!.joinMs = 20;
@@ -40,7 +40,7 @@ function boot(flash: SimFlash): Boot {
     done: () => void (finished = true),
     require: (name: string) => {
       if (name !== 'provision') return requireFn(name);
-      if (cached === undefined) cached = evaluateBundle(ctx, code, 'provision.min.js');
+      if (cached === undefined) cached = evaluateBundle(ctx, bundle, 'provision.min.js');
       return cached;
     },
   });
@@ -50,11 +50,11 @@ function boot(flash: SimFlash): Boot {
 }
 
 /** Run a scenario's boots in turn; simulated time passes in 5 ms steps, promise callbacks in between. */
-async function run(name: string): Promise<{ [k: string]: unknown }[]> {
+async function run(name: string, bundle = code): Promise<{ [k: string]: unknown }[]> {
   const flash = new SimFlash();
   const all: { [k: string]: unknown }[] = [];
   for (const script of SCENARIOS[name]) {
-    const b = boot(flash);
+    const b = boot(flash, bundle);
     vm.runInContext(script, b.ctx, { filename: `${name}.js` });
     for (let t = 0; t < 5000 && !b.finished(); t += 5) {
       await new Promise<void>((r) => setImmediate(r));
@@ -139,4 +139,13 @@ describe('complete scenarios through the module, Espruino built-ins only (simula
   it('reboot mid-provisioning → the timeout is re-armed at start → reset timeout (R4.3, R4.4)', async () => {
     checkScenario('rebootMidProvisioning', await run('rebootMidProvisioning'));
   });
+});
+
+// The same scenarios on every build: the button + LED one lacks only what needs Wi-Fi.
+describe.each(BUILDS)('scenarios every build runs, $name (simulated)', ({ file }) => {
+  for (const name of LED_SCENARIOS) {
+    it(LED_TITLES[name], async () => {
+      checkScenario(name, await run(name, ensureBundle(file)));
+    });
+  }
 });

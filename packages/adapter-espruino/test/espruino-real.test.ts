@@ -1,5 +1,5 @@
-// The scenarios of scenarios.ts on the real Espruino interpreter named by ESPRUINO_BIN (skipped
-// without it). The module is written into the interpreter's Storage as the file "provision" in chunks,
+// The scenarios of scenarios.ts on the real Espruino interpreter: a release build named by
+// ESPRUINO_BIN and a debug build (assertions on) named by ESPRUINO_BIN_DEBUG, each skipped without it. The module is written into the interpreter's Storage as the file "provision" in chunks,
 // as the Espruino tools upload it (a 32-bit build cannot hold the whole source string in RAM), then
 // each boot of a scenario is a new interpreter process on the same flash (./espruino.flash in its
 // working directory) doing require('provision').
@@ -12,12 +12,15 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFlash, ESPRUINO_BIN, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
-import { ensureBundle } from './bundle';
-import { CONFIG, checkScenario, SCENARIOS } from './scenarios';
+import { copyFlash, ESPRUINO_INTERPRETERS, espruinoWorkDir, expectClean, runEspruino, SCRIPT_HEAD, uploadToStorage, type EspruinoRun } from '../../../test-utils/espruino';
+import { BUILDS, ensureBundle } from './bundle';
+import { CONFIG, checkScenario, LED_SCENARIOS, LED_TITLES, SCENARIOS } from './scenarios';
 
 /** Variables (blocks): the module loaded from Storage plus one started provisioner with all its ports. */
-const MEMORY_BUDGET = 1250; // measures 1154 (the Espruino build folds private functions into dispatchers)
+const MEMORY_BUDGET = 1200; // measures 1121 on the Puck.js layout (the Espruino build folds private functions into dispatchers)
+
+/** The same for each build, with the ports its boards have: Wi-Fi for the full build, none for the button + LED one. */
+const BUILD_BUDGETS: { [file: string]: number } = { 'provision.min.js': 1200, 'provision-led.min.js': 900 }; // measure 1121, 843
 
 /** A boot that never finishes prints a line with this word (see PRELUDE). */
 const FAILS = ['watchdog'];
@@ -27,39 +30,38 @@ const FAILS = ['watchdog'];
  * stays in flash (a script run from a file is copied into RAM, which a Puck.js-sized pool cannot spare
  * beside the module).
  */
-async function bootFromStorage(dir: string, script: string): Promise<EspruinoRun> {
-  await uploadToStorage(dir, 'boot', script, FAILS);
-  return runEspruino(dir, `require('boot');`);
+async function bootFromStorage(dir: string, script: string, bin: string | undefined): Promise<EspruinoRun> {
+  await uploadToStorage(dir, 'boot', script, FAILS, bin);
+  return runEspruino(dir, `require('boot');`, bin);
 }
 
 /** What every boot gets before the scenario: the environment scenarios.ts describes, in the subset. */
-const PRELUDE = `${SCRIPT_HEAD}function done() { quit(); }
+// Lean, so that a scenario fits the 1700-variable pool of an ESP8266-sized build beside the module: the
+// LED is a real pin (the interpreter's own digitalWrite), the button one watched pin in JS.
+const PRELUDE = `${SCRIPT_HEAD}var done = quit;
 setTimeout(function () { console.log('watchdog: the scenario never finished'); quit(); }, 8000);
 global.SILENT = false; // global: the Wifi module below is evaluated in its own scope
-var BTN = 'BTNPIN', LEDPIN = 'LEDPIN';
-var PINS = {}, WATCHES = [], NEXT_WATCH = 1, REBOOTS = 0;
-global.digitalRead = function (p) { return PINS[p] ? 1 : 0; };
-global.digitalWrite = function (p, v) { PINS[p] = v ? 1 : 0; };
-global.pinMode = function () {};
-global.setWatch = function (fn, p, o) { var w = { id: NEXT_WATCH++, fn: fn, pin: p, last: undefined }; WATCHES.push(w); return w.id; };
+var BTN = D0, LEDPIN = D5;
+var LEVEL = 0, WATCHES = [], NEXT_WATCH = 1, LAST, REBOOTS = 0;
+global.digitalRead = function (p) { return p === BTN ? LEVEL : 0; };
+global.setWatch = function (fn, p) { WATCHES.push({ id: NEXT_WATCH, fn: fn, pin: p }); return NEXT_WATCH++; };
 global.clearWatch = function (id) {
   if (id === undefined) throw new Error('clearWatch(undefined) not allowed');
   WATCHES = WATCHES.filter(function (w) { return w.id !== id; });
 };
-function drive(v) {
-  PINS.BTNPIN = v;
-  var t = getTime();
-  WATCHES.slice().forEach(function (w) { if (w.pin === 'BTNPIN') { w.fn({ state: !!v, time: t, lastTime: w.last, pin: w.pin }); w.last = t; } });
+function press(v) {
+  LEVEL = v === undefined ? 1 : v; // release() is press(0)
+  var t = getTime(), ws = WATCHES.slice();
+  for (var i = 0; i < ws.length; i++) if (ws[i].pin === BTN) ws[i].fn({ state: !!LEVEL, time: t, lastTime: LAST, pin: BTN });
+  LAST = t;
 }
-function press() { drive(1); }
-function release() { drive(0); }
+var release = press.bind(undefined, 0);
 E.reboot = function () { REBOOTS++; };
 function reboots() { return REBOOTS; }
 Modules.addCached('Wifi', function () {
   var pending;
-  function cancel() { if (pending !== undefined) { clearTimeout(pending); pending = undefined; } }
   exports.connect = function (ssid, o, cb) {
-    cancel();
+    exports.disconnect();
     if (SILENT) return;
     pending = setTimeout(function () {
       pending = undefined;
@@ -70,7 +72,7 @@ Modules.addCached('Wifi', function () {
       setTimeout(cb, 0, known ? 'AUTH_FAIL' : 'NO_AP_FOUND');
     }, 20);
   };
-  exports.disconnect = function (cb) { cancel(); if (cb) setTimeout(cb, 0); };
+  exports.disconnect = function (cb) { if (pending !== undefined) { clearTimeout(pending); pending = undefined; } if (cb) setTimeout(cb, 0); };
 });
 `;
 
@@ -81,7 +83,7 @@ var m0 = process.memory().usage;
 var P = require('provision');
 process.memory();
 var m1 = process.memory().usage;
-var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, wifi: true });
+var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, wifi: typeof P.createEspruinoWifi === 'function' });
 var prov = P.createProvisioner(ports, ${CONFIG});
 prov.start().then(function () {
   process.memory();
@@ -92,75 +94,124 @@ prov.start().then(function () {
 });
 `;
 
-describe.skipIf(!ESPRUINO_BIN)('on the real Espruino interpreter (set ESPRUINO_BIN to an interpreter binary to run these)', () => {
-  let base = '';
-  let code = '';
-  const runs: { [name: string]: EspruinoRun[] } = {};
+for (const { name: build, env, bin } of ESPRUINO_INTERPRETERS) {
+  describe.skipIf(!bin)(`on the real Espruino interpreter, ${build} (set ${env} to an interpreter binary to run these)`, () => {
+    let base = '';
+    let code = '';
+    const runs: { [name: string]: EspruinoRun[] } = {};
 
-  beforeAll(async () => {
-    code = ensureBundle();
-    base = espruinoWorkDir('provision-adapter-espruino-');
-    const install = join(base, 'install');
-    mkdirSync(install);
-    await uploadToStorage(install, 'provision', code, FAILS);
-    const jobs = Object.keys(SCENARIOS).map(async (name) => {
-      const dir = join(base, name);
-      copyFlash(install, dir);
-      runs[name] = [];
-      for (const boot of SCENARIOS[name]) runs[name].push(await bootFromStorage(dir, PRELUDE + boot));
+    beforeAll(async () => {
+      code = ensureBundle();
+      base = espruinoWorkDir('provision-adapter-espruino-');
+      const install = join(base, 'install');
+      mkdirSync(install);
+      await uploadToStorage(install, 'provision', code, FAILS, bin);
+      const jobs = Object.keys(SCENARIOS).map(async (name) => {
+        const dir = join(base, name);
+        copyFlash(install, dir);
+        runs[name] = [];
+        for (const boot of SCENARIOS[name]) runs[name].push(await bootFromStorage(dir, PRELUDE + boot, bin));
+      });
+      jobs.push(
+        (async () => {
+          const dir = join(base, 'memory');
+          copyFlash(install, dir);
+          // From Storage like every boot: a script run from a file sits in RAM until it has run, and
+          // freeing it between the two readings would hide that much of the provisioner's memory.
+          runs.memory = [await bootFromStorage(dir, PRELUDE + MEMORY, bin)];
+        })(),
+      );
+      await Promise.all(jobs);
+    }, 240_000);
+
+    afterAll(() => {
+      if (base) rmSync(base, { recursive: true, force: true });
     });
-    jobs.push(
-      (async () => {
+
+    const results = (name: string): { [k: string]: unknown }[] => {
+      const all: { [k: string]: unknown }[] = [];
+      for (const run of runs[name]) {
+        expectClean(run, FAILS);
+        all.push(...run.results);
+      }
+      return all;
+    };
+
+    it('loads from Storage; the module plus a started provisioner with all its ports fits the memory budget', () => {
+      const r = results('memory');
+      expect(r.length).toBe(1);
+      const m = r[0] as { module: number; total: number; pool: number; stored: number; exports: string[] };
+      expect(m.stored).toBe(code.length);
+      expect(m.exports).toEqual(expect.arrayContaining(['createProvisioner', 'createEspruinoPorts', 'validateConfig', 'State']));
+      console.log(`espruino memory: ${m.total} vars (module ${m.module}, running provisioner with ports ${m.total - m.module}; pool ${m.pool})`);
+      expect(m.module).toBeGreaterThan(0);
+      expect(m.total).toBeLessThan(MEMORY_BUDGET);
+    });
+
+    it('fresh device → configureSta → connected → setCurState(3): provisioned, credentials persisted after the connection (R8.4, R6.1)', () => {
+      checkScenario('provisioned', results('provisioned'));
+    });
+    it('wrong password ×3 → reset bad-credentials: record, app config and credentials wiped, journal kept, one reboot (R8.2, R7.2)', () => {
+      checkScenario('badCredentials', results('badCredentials'));
+    });
+    it('provisioning session: wrong passphrase → cred-fail, resetOnFailure, right one → cred-success, stopSession (§8)', () => {
+      checkScenario('session', results('session'));
+    });
+    it('long press → reset button, latched in the journal (R5.3, R5.5)', () => {
+      checkScenario('longPress', results('longPress'));
+    });
+    it('stuck button across a reboot: reports stuck, cannot reset again; releasing clears the latch (R5.5)', () => {
+      checkScenario('stuckButton', results('stuckButton'));
+    });
+    it('reboot mid-provisioning (a new process on the same flash) → timeout re-armed at start → reset timeout (R4.3, R4.4)', () => {
+      checkScenario('rebootMidProvisioning', results('rebootMidProvisioning'));
+    });
+  });
+}
+
+// The scenarios every build runs, on each interpreter: the button + LED build lacks only Wi-Fi.
+for (const { name: build, env, bin } of ESPRUINO_INTERPRETERS) {
+  for (const { name, file } of BUILDS) {
+    describe.skipIf(!bin)(`${name} on the real Espruino interpreter, ${build} (set ${env} to run these)`, () => {
+      let base = '';
+      const runs: { [name: string]: EspruinoRun[] } = {};
+      beforeAll(async () => {
+        const code = ensureBundle(file);
+        base = espruinoWorkDir('provision-adapter-espruino-builds-');
+        const install = join(base, 'install');
+        mkdirSync(install);
+        await uploadToStorage(install, 'provision', code, FAILS, bin);
+        await Promise.all(
+          LED_SCENARIOS.map(async (scenario) => {
+            const dir = join(base, scenario);
+            copyFlash(install, dir);
+            runs[scenario] = [];
+            for (const boot of SCENARIOS[scenario]) runs[scenario].push(await bootFromStorage(dir, PRELUDE + boot, bin));
+          }),
+        );
         const dir = join(base, 'memory');
         copyFlash(install, dir);
-        // From Storage like every boot: a script run from a file sits in RAM until it has run, and
-        // freeing it between the two readings would hide that much of the provisioner's memory.
-        runs.memory = [await bootFromStorage(dir, PRELUDE + MEMORY)];
-      })(),
-    );
-    await Promise.all(jobs);
-  }, 240_000);
-
-  afterAll(() => {
-    if (base) rmSync(base, { recursive: true, force: true });
-  });
-
-  const results = (name: string): { [k: string]: unknown }[] => {
-    const all: { [k: string]: unknown }[] = [];
-    for (const run of runs[name]) {
-      expectClean(run, FAILS);
-      all.push(...run.results);
-    }
-    return all;
-  };
-
-  it('loads from Storage; the module plus a started provisioner with all its ports fits the memory budget', () => {
-    const r = results('memory');
-    expect(r.length).toBe(1);
-    const m = r[0] as { module: number; total: number; pool: number; stored: number; exports: string[] };
-    expect(m.stored).toBe(code.length);
-    expect(m.exports).toEqual(expect.arrayContaining(['createProvisioner', 'createEspruinoPorts', 'validateConfig', 'State']));
-    console.log(`espruino memory: ${m.total} vars (module ${m.module}, running provisioner with ports ${m.total - m.module}; pool ${m.pool})`);
-    expect(m.module).toBeGreaterThan(0);
-    expect(m.total).toBeLessThan(MEMORY_BUDGET);
-  });
-
-  it('fresh device → configureSta → connected → setCurState(3): provisioned, credentials persisted after the connection (R8.4, R6.1)', () => {
-    checkScenario('provisioned', results('provisioned'));
-  });
-  it('wrong password ×3 → reset bad-credentials: record, app config and credentials wiped, journal kept, one reboot (R8.2, R7.2)', () => {
-    checkScenario('badCredentials', results('badCredentials'));
-  });
-  it('provisioning session: wrong passphrase → cred-fail, resetOnFailure, right one → cred-success, stopSession (§8)', () => {
-    checkScenario('session', results('session'));
-  });
-  it('long press → reset button, latched in the journal (R5.3, R5.5)', () => {
-    checkScenario('longPress', results('longPress'));
-  });
-  it('stuck button across a reboot: reports stuck, cannot reset again; releasing clears the latch (R5.5)', () => {
-    checkScenario('stuckButton', results('stuckButton'));
-  });
-  it('reboot mid-provisioning (a new process on the same flash) → timeout re-armed at start → reset timeout (R4.3, R4.4)', () => {
-    checkScenario('rebootMidProvisioning', results('rebootMidProvisioning'));
-  });
-});
+        runs.memory = [await bootFromStorage(dir, PRELUDE + MEMORY, bin)];
+      }, 240_000);
+      afterAll(() => {
+        if (base) rmSync(base, { recursive: true, force: true });
+      });
+      it(`the module plus a started provisioner with its board's ports fits the memory budget (${BUILD_BUDGETS[file]})`, () => {
+        expectClean(runs.memory[0], FAILS);
+        const m = runs.memory[0].results[0] as { module: number; total: number; pool: number };
+        console.log(`espruino memory, ${name}: ${m.total} vars (module ${m.module}, running provisioner with ports ${m.total - m.module}; pool ${m.pool})`);
+        expect(m.total).toBeLessThan(BUILD_BUDGETS[file]);
+      });
+      for (const scenario of LED_SCENARIOS) {
+        it(LED_TITLES[scenario], () => {
+          const all: { [k: string]: unknown }[] = [];
+          for (const run of runs[scenario]) {
+            expectClean(run, FAILS);
+            all.push(...run.results);
+          }
+          checkScenario(scenario, all);
+        });
+      }
+    });
+  }
+}

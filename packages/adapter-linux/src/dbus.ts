@@ -48,9 +48,27 @@ export function systemBusAddress(): string {
   return process.env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/var/run/dbus/system_bus_socket';
 }
 
+type DbusNative = { createClient(o: object): NativeBus };
+let native: DbusNative | undefined;
+
+/**
+ * Load the D-Bus library now. A daemon calls this at start (through `createLinuxSystem`): loaded only
+ * when first needed — at reboot time, possibly months later — it can fail to resolve after the package
+ * was upgraded or removed on disk, and the reboot with it. Throws `not-supported` when it cannot load.
+ */
+export function loadDbus(): void {
+  if (native) return;
+  try {
+    native = requireCjs('@homebridge/dbus-native') as DbusNative;
+  } catch (e) {
+    throw adapterError('not-supported', `cannot load the D-Bus library @homebridge/dbus-native: ${describe(e)} (reinstall @provision/adapter-linux)`, { cause: e });
+  }
+}
+
 /** Connect to a bus (default: the system bus). Rejects when the bus is not reachable. */
 export async function connectBus(address: string = systemBusAddress()): Promise<DbusConnection> {
-  const dbus = requireCjs('@homebridge/dbus-native') as { createClient(o: object): NativeBus };
+  loadDbus();
+  const dbus = native!;
   let bus: NativeBus;
   try {
     bus = dbus.createClient({ busAddress: address });

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { SystemPort } from '@provision/core';
-import { connectBus } from './dbus';
+import { connectBus, loadDbus } from './dbus';
 import { adapterError, describe } from './errors';
 import { run } from './exec';
 
@@ -22,7 +22,9 @@ export interface LinuxSystem extends SystemPort {
 /**
  * Reboot through systemd-logind over D-Bus (`org.freedesktop.login1.Manager.Reboot`, non-interactive),
  * falling back to `systemctl reboot`; uptime from `/proc/uptime`. The service needs the right to
- * reboot (root, or a polkit rule for `org.freedesktop.login1.reboot`).
+ * reboot (root, or a polkit rule for `org.freedesktop.login1.reboot`). The D-Bus library is loaded
+ * here, not at reboot time, so that a package changed on disk later cannot take the logind route
+ * away; when it cannot be loaded, `onLog` says so and reboots use `systemctl`.
  *
  * @example
  * ```ts
@@ -32,9 +34,17 @@ export interface LinuxSystem extends SystemPort {
  */
 export function createLinuxSystem(options: LinuxSystemOptions = {}): LinuxSystem {
   const log = options.onLog ?? (() => undefined);
+  let noDbus: string | undefined;
+  try {
+    loadDbus();
+  } catch (e) {
+    noDbus = describe(e);
+    log(`${noDbus}; reboots will use systemctl reboot`);
+  }
   return {
     async reboot() {
       try {
+        if (noDbus) throw new Error(noDbus);
         const bus = await connectBus(options.busAddress);
         try {
           await bus.call('org.freedesktop.login1', '/org/freedesktop/login1', 'org.freedesktop.login1.Manager', 'Reboot', 'b', [false]);

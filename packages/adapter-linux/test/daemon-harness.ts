@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { waitUntil } from './helpers';
+import { fakeGpio } from './gpio-fake';
+import { tempDir, waitUntil } from './helpers';
 
 const pkg = path.resolve(__dirname, '..');
 
@@ -43,7 +44,12 @@ export interface DaemonProc {
 }
 
 export function startCli(cli: string, args: string[], env: NodeJS.ProcessEnv): DaemonProc {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startCommand(process.execPath, [cli, ...args], env);
+}
+
+/** Start any command whose stdout carries the daemon's JSON lines (a shell that execs it, unshare …). */
+export function startCommand(command: string, args: string[], env: NodeJS.ProcessEnv): DaemonProc {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const events: Record<string, unknown>[] = [];
@@ -94,4 +100,44 @@ export function runCli(cli: string, args: string[], env: NodeJS.ProcessEnv, stdi
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin ?? '');
   });
+}
+
+/**
+ * A world for one daemon: fake libgpiod, a sysfs LED, a systemctl that records reboots (and refuses
+ * them with `rebootFails`, as systemctl does without the right to reboot), no D-Bus.
+ */
+export async function daemonWorld(options: { rebootFails?: boolean } = {}) {
+  const t = await tempDir('daemon');
+  const g = await fakeGpio('2.2.1');
+  const leds = path.join(t.dir, 'leds');
+  await fs.mkdir(path.join(leds, 'ACT'), { recursive: true });
+  await fs.writeFile(path.join(leds, 'ACT', 'max_brightness'), '255\n');
+  await fs.writeFile(path.join(leds, 'ACT', 'brightness'), '0\n');
+  await fs.writeFile(path.join(leds, 'ACT', 'trigger'), 'none [mmc0] timer heartbeat\n');
+  // reboot: logind is unreachable (no bus), so the adapter falls back to a systemctl that records.
+  const bin = path.join(t.dir, 'bin');
+  await fs.mkdir(bin);
+  const reboots = path.join(t.dir, 'reboots.log');
+  await fs.writeFile(path.join(bin, 'systemctl'), `#!/bin/sh\necho "$@" >> "${reboots}"\n${options.rebootFails ? 'echo "Failed to reboot: Access denied" >&2\nexit 1\n' : ''}`, { mode: 0o755 });
+  const env = { ...g.env, PATH: `${bin}:${g.env.PATH}`, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(t.dir, 'no-bus')}` };
+  const led = (f: string) => fs.readFile(path.join(leds, 'ACT', f), 'utf8').then((s) => s.trim());
+  return {
+    dir: t.dir,
+    state: path.join(t.dir, 'state'),
+    run: path.join(t.dir, 'run'),
+    g,
+    env,
+    leds,
+    led,
+    reboots: () => fs.readFile(reboots, 'utf8').catch(() => ''),
+    async config(c: object) {
+      const f = path.join(t.dir, 'config.json');
+      await fs.writeFile(f, JSON.stringify({ stateDir: path.join(t.dir, 'state'), runtimeDir: path.join(t.dir, 'run'), ...c }));
+      return f;
+    },
+    async cleanup() {
+      await g.cleanup();
+      await t.cleanup();
+    },
+  };
 }

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMgosConfig, parseDaemonConfig } from '../src/daemon/config';
 import { logLine } from '../src/daemon/log';
-import { buildCli, runCli, startCli } from './daemon-harness';
-import { fakeGpio } from './gpio-fake';
-import { tempDir, unixDgramMissing, waitUntil } from './helpers';
+import { buildCli, daemonWorld, runCli, startCli } from './daemon-harness';
+import { unixDgramMissing, waitUntil } from './helpers';
 import { startScriptedWpa } from './wpa-fake-socket';
 
 const HOME = { ssid: 'HomeNet', psk: 'correct horse battery', bssid: '02:00:00:00:01:00' };
@@ -49,39 +48,7 @@ describe('provision-linux daemon end to end (fake peers, reboot intercepted)', (
   });
   afterAll(() => cleanupCli?.());
 
-  async function world() {
-    const t = await tempDir('daemon');
-    const g = await fakeGpio('2.2.1');
-    const leds = path.join(t.dir, 'leds');
-    await fs.mkdir(path.join(leds, 'ACT'), { recursive: true });
-    await fs.writeFile(path.join(leds, 'ACT', 'max_brightness'), '255\n');
-    await fs.writeFile(path.join(leds, 'ACT', 'brightness'), '0\n');
-    await fs.writeFile(path.join(leds, 'ACT', 'trigger'), 'none [mmc0] timer heartbeat\n');
-    // reboot: logind is unreachable (no bus), so the adapter falls back to a systemctl that records.
-    const bin = path.join(t.dir, 'bin');
-    await fs.mkdir(bin);
-    const reboots = path.join(t.dir, 'reboots.log');
-    await fs.writeFile(path.join(bin, 'systemctl'), `#!/bin/sh\necho "$@" >> "${reboots}"\n`, { mode: 0o755 });
-    const env = { ...g.env, PATH: `${bin}:${g.env.PATH}`, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(t.dir, 'no-bus')}` };
-    const led = (f: string) => fs.readFile(path.join(leds, 'ACT', f), 'utf8').then((s) => s.trim());
-    return {
-      dir: t.dir,
-      g,
-      env,
-      leds,
-      led,
-      reboots: () => fs.readFile(reboots, 'utf8').catch(() => ''),
-      async config(c: object) {
-        const f = path.join(t.dir, 'config.json');
-        await fs.writeFile(f, JSON.stringify({ stateDir: path.join(t.dir, 'state'), ...c }));
-        return f;
-      },
-      async cleanup() {
-        await g.cleanup();
-        await t.cleanup();
-      },
-    };
-  }
+  const world = daemonWorld;
 
   it('--help prints usage; a bad config exits 2 with a message naming the field', async () => {
     const help = await runCli(cli, ['--help'], process.env);

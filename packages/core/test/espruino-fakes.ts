@@ -2,30 +2,30 @@
 // shared by the bundle's vm test and its real-interpreter test so both run the same stories.
 // Wi-Fi: a join answers after joinMs; a failure retries after retryMs, like a supplicant.
 
-/** An expression evaluating to `{ device, ports }`: assign it to a variable, or export its members. */
+/** An expression evaluating to `{ device }`: assign it to a variable, or export its members. */
 export const ESPRUINO_FAKES = `(function () {
   function ms() { return Math.round(getTime() * 1000); }
   function storage() {
-    var rec, jr;
+    // rec and jr: the stored texts (fields, not accessor functions: each function costs memory on a board).
     var s = {
       writes: 0,
-      load: function () { return rec === undefined ? undefined : JSON.parse(rec); },
-      save: function (r) { rec = JSON.stringify(r); s.writes++; },
-      wipe: function () { rec = undefined; s.writes++; },
-      loadJournal: function () { return jr === undefined ? undefined : JSON.parse(jr); },
-      saveJournal: function (j) { jr = JSON.stringify(j); s.writes++; },
-      compact: function () {},
-      raw: function () { return rec; },
-      rawJournal: function () { return jr; }
+      rec: undefined,
+      jr: undefined,
+      load: function () { return s.rec === undefined ? undefined : JSON.parse(s.rec); },
+      save: function (r) { s.rec = JSON.stringify(r); s.writes++; },
+      wipe: function () { s.rec = undefined; s.writes++; },
+      loadJournal: function () { return s.jr === undefined ? undefined : JSON.parse(s.jr); },
+      saveJournal: function (j) { s.jr = JSON.stringify(j); s.writes++; },
+      compact: function () {}
     };
     return s;
   }
   function wifi(networks, joinMs, retryMs) {
-    var listeners = [], applied, stored, timer;
+    // w.st: the stored credentials (a field: each function costs memory on a board).
+    var listeners = [], applied, timer;
     function emit(e) { var ls = listeners.slice(); for (var i = 0; i < ls.length; i++) ls[i](e); }
-    function cancel() { if (timer !== undefined) { clearTimeout(timer); timer = undefined; } }
     function join() {
-      var c = applied || stored;
+      var c = applied || w.st;
       if (!c) return;
       w.attempts++;
       emit({ type: 'connecting' });
@@ -40,33 +40,31 @@ export const ESPRUINO_FAKES = `(function () {
     var w = {
       attempts: 0,
       connects: 0,
+      st: undefined,
       subscribe: function (l) {
         listeners.push(l);
-        if (stored && !applied && timer === undefined) join();
+        if (w.st && !applied && timer === undefined) join();
         return function () { listeners = listeners.filter(function (x) { return x !== l; }); };
       },
-      connect: function (c, o) { w.connects++; cancel(); applied = { ssid: c.ssid, passphrase: c.passphrase }; if (o && o.persist) stored = applied; join(); },
-      persist: function () { if (applied) stored = applied; },
-      disconnect: function () { cancel(); applied = undefined; },
-      hasStoredCredentials: function () { return stored !== undefined; },
-      forget: function () { stored = undefined; cancel(); applied = undefined; },
-      stored: function () { return stored === undefined ? null : stored.ssid; }
+      connect: function (c, o) { w.connects++; w.disconnect(); applied = { ssid: c.ssid, passphrase: c.passphrase }; if (o && o.persist) w.st = applied; join(); },
+      persist: function () { if (applied) w.st = applied; },
+      disconnect: function () { if (timer !== undefined) { clearTimeout(timer); timer = undefined; } applied = undefined; },
+      hasStoredCredentials: function () { return w.st !== undefined; },
+      forget: function () { w.st = undefined; w.disconnect(); }
     };
     return w;
   }
   function button() {
     var level = false, listeners = [];
-    function edge(p) {
-      if (level === p) return;
-      level = p;
-      var ls = listeners.slice();
-      for (var i = 0; i < ls.length; i++) ls[i]({ pressed: p, at: ms() });
-    }
     return {
       read: function () { return level; },
       watch: function (l) { listeners.push(l); return function () { listeners = listeners.filter(function (x) { return x !== l; }); }; },
-      press: function () { edge(true); },
-      release: function () { edge(false); }
+      press: function () {
+        if (level) return;
+        level = true;
+        var ls = listeners.slice();
+        for (var i = 0; i < ls.length; i++) ls[i]({ pressed: true, at: ms() });
+      }
     };
   }
   function led() {
@@ -79,18 +77,22 @@ export const ESPRUINO_FAKES = `(function () {
   }
   function device(P, config, networks, joinMs, retryMs) {
     var d = { storage: storage(), wifi: wifi(networks, joinMs, retryMs), button: button(), led: led(), system: system(), events: [], boots: 0, prov: undefined };
+    d.log = function (x) {
+      d.events.push(x.cur !== undefined ? 'state ' + x.cur + '/' + x.max
+        : x.cause !== undefined && x.message === undefined ? 'reset ' + x.cause + ' @' + (ms() - d.bootedAt)
+        : x.state !== undefined ? 'wifi ' + x.state + (x.reason ? ' ' + x.reason : '')
+        : x.type !== undefined ? 'button ' + x.type
+        : (x.code !== undefined ? 'error ' : 'warning ') + x.message);
+    };
     d.boot = function () {
       if (d.prov) { d.prov.stop(); d.wifi.disconnect(); }
       d.boots++;
       d.bootedAt = ms();
       d.prov = P.createProvisioner({ storage: d.storage, wifi: d.wifi, button: d.button, led: d.led, system: d.system }, config);
       var prov = d.prov;
-      prov.on('state', function (s) { d.events.push('state ' + s.cur + '/' + s.max); });
-      prov.on('reset', function (r) { d.events.push('reset ' + r.cause + ' @' + (ms() - d.bootedAt)); });
-      prov.on('wifi', function (w) { d.events.push('wifi ' + w.state + (w.reason ? ' ' + w.reason : '')); });
-      prov.on('button', function (b) { d.events.push('button ' + b.type); });
-      prov.on('error', function (e) { d.events.push('error ' + e.message); });
-      prov.on('warning', function (w) { d.events.push('warning ' + w.message); });
+      // One listener for every event, told apart by the payload's shape: each function costs memory
+      // on a board, and the scenarios must fit an ESP8266-sized pool beside the module.
+      ['state', 'reset', 'wifi', 'button', 'error', 'warning'].forEach(function (n) { prov.on(n, d.log); });
       return prov.start();
     };
     d.summary = function () {
@@ -100,9 +102,9 @@ export const ESPRUINO_FAKES = `(function () {
         provisioned: d.prov.isProvisioned(),
         wifiConfigured: d.prov.isWifiConfigured(),
         resetting: d.prov.isResetting(),
-        record: d.storage.raw() === undefined ? null : JSON.parse(d.storage.raw()),
-        journal: d.storage.rawJournal() === undefined ? null : JSON.parse(d.storage.rawJournal()),
-        storedSsid: d.wifi.stored(),
+        record: d.storage.rec === undefined ? null : JSON.parse(d.storage.rec),
+        journal: d.storage.jr === undefined ? null : JSON.parse(d.storage.jr),
+        storedSsid: d.wifi.st === undefined ? null : d.wifi.st.ssid,
         reboots: d.system.reboots.map(function (t) { return t - d.bootedAt; }),
         ledLit: d.led.lit,
         events: d.events
@@ -110,8 +112,5 @@ export const ESPRUINO_FAKES = `(function () {
     };
     return d;
   }
-  function ports(networks, joinMs, retryMs) {
-    return { storage: storage(), wifi: wifi(networks, joinMs, retryMs), button: button(), led: led(), system: system() };
-  }
-  return { device: device, ports: ports };
+  return { device: device };
 })()`;

@@ -79,7 +79,7 @@ interface Device {
     configureSta(c: { ssid: string; passphrase?: string }): Promise<void>;
     setCurState(n: number): void;
   };
-  button: { press(): void; release(): void };
+  button: { press(): void };
   events: string[];
 }
 

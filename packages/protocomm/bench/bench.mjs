@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createSimulatedDevice } from '@provision/core/testing';
 import { attachProtocomm, createProtocomm, createProtocommClient, createSrpVerifier, httpTransport } from '../dist/index.js';
+import { table } from '../../../scripts/bench-table.mjs';
 
 const N = Number(process.env.BENCH_N ?? 30);
 const REQ = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -14,14 +15,6 @@ function stats(xs) {
   return { n: s.length, median: q(0.5), p95: q(0.95), max: s[s.length - 1] };
 }
 const f = (x) => (x < 0.1 ? x.toFixed(4) : x < 10 ? x.toFixed(2) : x.toFixed(1));
-function table(title, rows) {
-  console.log(`\n${title}`);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  rows.forEach((r, n) => {
-    console.log(`  ${r.map((c, i) => String(c).padEnd(widths[i])).join('  ')}`);
-    if (n === 0) console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  });
-}
 const row = (name, s, unit = 'ms') => [name, s.n, `${f(s.median)} ${unit}`, `${f(s.p95)} ${unit}`, `${f(s.max)} ${unit}`];
 
 const verifier = createSrpVerifier({ username: 'wifiprov', password: 'abcd1234' });

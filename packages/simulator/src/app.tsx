@@ -1,9 +1,12 @@
 import ansiEscapes from 'ansi-escapes';
 import { Box, render, Text, useApp, useInput, useStdout } from 'ink';
-import { useEffect, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import type { ProvisionConfig } from '@provision/core';
-import { formatLine, NETWORK_MODES, SimDevice, type TimelineLine } from './device';
+import { describeBadCredentials } from './bad-credentials';
+import { NETWORK_MODES, SimDevice, type TimelineLine } from './device';
 import { KeyHold } from './key-hold';
+import { flow, type Item, type Line, type Span } from './layout';
+import { entryRows, scrollBy, visibleLog, type LogView } from './log-view';
 import { describePattern, formatDuration, formatTime, stateLabel } from './names';
 import type { StateStore } from './state-file';
 
@@ -22,8 +25,14 @@ type Mode = 'keys' | 'ssid' | 'passphrase' | 'network';
 /** Real milliseconds between screen updates (and clock advances). */
 const TICK_MS = 40;
 const LOG_LIMIT = 500;
-const HEADER_ROWS = 12;
-const FOOTER_ROWS = 2;
+
+/** The widths the screen lays text out at, from the terminal's columns. */
+function layoutFor(columns: number): { inner: number; content: number; log: number; footer: number } {
+  const cols = Math.max(40, columns);
+  // Rounded border and one column of padding each side; the log box the same; the footer padding only.
+  const inner = cols - 4;
+  return { inner: inner, content: inner - LABEL_WIDTH, log: cols - 4, footer: cols - 2 };
+}
 
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
@@ -39,25 +48,67 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-function lineColor(l: TimelineLine): string | undefined {
-  if (l.kind === 'action') return 'cyan';
-  if (l.kind === 'led') return 'yellow';
-  if (l.kind === 'sim') return 'magenta';
-  if (l.event === 'reset' || l.event === 'error') return 'red';
-  if (l.event === 'warning') return 'yellow';
-  return undefined;
+/** The label column of the status rows. */
+const LABEL_WIDTH = 13;
+
+/** One laid-out line, its runs in their styles. */
+function Styled(props: { line: Line }): ReactElement {
+  return (
+    <Text wrap="truncate">
+      {props.line.map((sp, i) => (
+        <Text key={i} color={sp.color} bold={sp.bold} dimColor={sp.dim}>
+          {sp.text}
+        </Text>
+      ))}
+    </Text>
+  );
 }
 
-function Row(props: { label: string; children: ReactNode }): ReactElement {
+/** A status row: the label, then its items flowed over as many lines as they need. */
+function Row(props: { label: string; lines: Line[] }): ReactElement {
   return (
     <Box>
-      <Box width={13} flexShrink={0}>
+      <Box width={LABEL_WIDTH} flexShrink={0}>
         <Text dimColor>{props.label}</Text>
       </Box>
-      <Text wrap="truncate">{props.children}</Text>
+      <Box flexDirection="column">
+        {props.lines.map((l, i) => (
+          <Styled key={i} line={l} />
+        ))}
+      </Box>
     </Box>
   );
 }
+
+/** A plain item in one style. */
+function item(text: string, style: Omit<Span, 'text'> = {}): Item {
+  return [{ ...style, text: text }];
+}
+
+/** A key and what it does, for the footer: the key bold, the words dimmed. */
+function keyItem(key: string, does: string): Item {
+  return [
+    { text: key, bold: true },
+    { text: ` ${does}`, dim: true },
+  ];
+}
+
+/** The footer's key list, in the order a newcomer needs them. */
+const KEY_ITEMS: Item[] = [
+  keyItem('space/b', 'button'),
+  keyItem('B', 'latch'),
+  keyItem('w', 'Wi-Fi'),
+  keyItem('n', 'network'),
+  keyItem('s', 'session'),
+  keyItem('c', 'cloud'),
+  keyItem('d', 'drop'),
+  keyItem('r', 'reboot'),
+  keyItem('f', 'reset'),
+  keyItem('1/2/3', 'speed'),
+  keyItem('p', 'pause'),
+  keyItem('↑↓ PgUp PgDn', 'scroll log'),
+  keyItem('q', 'quit'),
+];
 
 function App(props: { dev: SimDevice; options: AppOptions }): ReactElement {
   const dev = props.dev;
@@ -67,6 +118,7 @@ function App(props: { dev: SimDevice; options: AppOptions }): ReactElement {
   // Keys can arrive faster than React re-renders, so what they change lives in a ref, read at once.
   const ui = useRef<{ mode: Mode; ssid: string; pass: string }>({ mode: 'keys', ssid: '', pass: '' });
   const log = useRef<TimelineLine[]>([]);
+  const view = useRef<LogView>({ scroll: 0, logWidth: layoutFor(size.columns).log, page: 1 });
   const time = useRef({ speed: props.options.speed as number, paused: false, last: performance.now(), carry: 0 });
 
   // Catch simulated time up with real time × speed. Called every tick and before every key is handled,
@@ -110,6 +162,8 @@ function App(props: { dev: SimDevice; options: AppOptions }): ReactElement {
   useEffect(() => {
     const off = dev.onLine((l) => {
       log.current.push(l);
+      // Scrolled back: the window stays on what it shows while new lines arrive below.
+      if (view.current.scroll > 0) view.current.scroll += entryRows(l, view.current.logWidth).length;
       if (log.current.length > LOG_LIMIT) log.current.splice(0, log.current.length - LOG_LIMIT);
     });
     dev.boot();
@@ -154,6 +208,14 @@ function App(props: { dev: SimDevice; options: AppOptions }): ReactElement {
         dev.setNetwork(NETWORK_MODES[i].mode);
         u.mode = 'keys';
       }
+    } else if (key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end) {
+      const v = view.current;
+      if (key.upArrow) scrollBy(v, 1);
+      else if (key.downArrow) scrollBy(v, -1);
+      else if (key.pageUp) scrollBy(v, Math.max(1, v.page - 1));
+      else if (key.pageDown) scrollBy(v, -Math.max(1, v.page - 1));
+      else if (key.home) v.scroll = Number.MAX_SAFE_INTEGER;
+      else v.scroll = 0;
     } else {
       const chars = [...input];
       for (let k = 0; k < chars.length; k++) {
@@ -195,84 +257,125 @@ function App(props: { dev: SimDevice; options: AppOptions }): ReactElement {
   const t = time.current;
   const pending = s.ledPattern.on === 100 && s.ledPattern.off === 100;
   const network = NETWORK_MODES.find((m) => m.mode === s.network);
-  const logRows = Math.max(1, size.rows - 1 - HEADER_ROWS - FOOTER_ROWS - 2);
-  const shown = log.current.slice(-logRows);
+  const L = layoutFor(size.columns);
+  view.current.logWidth = L.log;
+
+  const title = flow(
+    [
+      item('provision simulator', { bold: true }),
+      item(`boot #${s.boots}`),
+      item(`t=${formatTime(s.now).trim()}`),
+      item(`speed ×${t.speed}${t.paused ? ' (paused)' : ''}`),
+      s.resetting ? item('factory reset in progress', { color: 'red' }) : [],
+    ],
+    L.inner,
+  );
+  const failure: Item[] = [
+    item(
+      s.lastFailure
+        ? `${s.lastFailure.reason}${s.lastFailure.raw !== undefined ? ` (${s.lastFailure.raw})` : ''} at ${formatTime(s.lastFailure.at).trim()}`
+        : 'none',
+    ),
+  ];
+  if (s.badCredentials) failure.push(item(describeBadCredentials(s.badCredentials), { color: s.badCredentials.count + 1 >= s.badCredentials.limit ? 'red' : 'yellow' }));
+  const rows: { label: string; items: Item[] }[] = [
+    {
+      label: 'LED',
+      items: [
+        [
+          { text: s.ledLit ? '●' : '○', color: s.ledLit ? (pending ? 'yellowBright' : 'greenBright') : 'gray' },
+          { text: `${s.ledLit ? ' lit   ' : ' dark  '}${describePattern(s.ledPattern)}` },
+        ],
+        pending ? item('reset pending: keep holding', { color: 'yellow' }) : [],
+      ],
+    },
+    {
+      label: 'State',
+      // Provisioned or not first: it is what a glance is for.
+      items: [
+        s.provisioned ? item('provisioned', { color: 'green' }) : item('not provisioned'),
+        [{ text: 'cur ' }, { text: stateLabel(s.cur), bold: true }],
+        [{ text: 'max ' }, { text: stateLabel(s.max), bold: true }],
+      ],
+    },
+    {
+      label: 'Wi-Fi',
+      items: [item(s.wifiState), item(s.ssid !== undefined ? `ssid ${JSON.stringify(s.ssid)}` : 'no credentials'), item(`wifiConfigured ${s.wifiConfigured ? 'yes' : 'no'}`)],
+    },
+    { label: 'Last failure', items: failure },
+    { label: 'Network', items: [item(`answers: ${network ? network.label : s.network}`)] },
+    { label: 'Session', items: [item(s.session)] },
+    {
+      label: 'Timeout',
+      items: [
+        s.timeoutRemaining !== undefined
+          ? item(`factory reset in ${formatDuration(s.timeoutRemaining)} (of ${s.timeoutMs / 1000} s)`, { color: s.timeoutRemaining < 60000 ? 'red' : 'yellow' })
+          : item('not running'),
+      ],
+    },
+    {
+      label: 'Button',
+      items: [
+        s.buttonDown ? item('DOWN', { color: 'yellow' }) : item('up'),
+        hold.isLatched() ? item('(latched with B)') : [],
+        item(`resets so far ${s.resets}`),
+        s.buttonLatched ? item('stuck-button latch set') : [],
+      ],
+    },
+    { label: 'State file', items: [item(s.where)] },
+  ];
+  const rowLines = rows.map((r) => ({ label: r.label, lines: flow(r.items, L.content) }));
+  const headerHeight = 2 + title.length + rowLines.reduce((n, r) => n + Math.max(1, r.lines.length), 0);
 
   const { mode, ssid, pass } = ui.current;
-  let footer: ReactNode;
-  if (mode === 'ssid') footer = <Text color="cyan">Wi-Fi SSID: {ssid}█   (Enter: next · Esc: cancel)</Text>;
+  let footerItems: Item[];
+  if (mode === 'ssid') footerItems = [item(`Wi-Fi SSID: ${ssid}█`, { color: 'cyan' }), keyItem('Enter', 'next'), keyItem('Esc', 'cancel')];
   else if (mode === 'passphrase') {
-    footer = (
-      <Text color="cyan">
-        Passphrase for {ssid}: {'•'.repeat(pass.length)}█   (Enter: connect, empty for an open network · Esc: cancel)
-      </Text>
-    );
+    footerItems = [
+      item(`Passphrase for ${ssid}: ${'•'.repeat(pass.length)}█`, { color: 'cyan' }),
+      item('8 to 63 characters, 64 hex digits, or empty for an open network', { dim: true }),
+      keyItem('Enter', 'connect'),
+      keyItem('Esc', 'cancel'),
+    ];
   } else if (mode === 'network') {
-    footer = <Text color="cyan">Network answers: {NETWORK_MODES.map((m, i) => `${i + 1} ${m.label}`).join(' · ')} · Esc: cancel</Text>;
-  } else {
-    footer = (
-      <Text dimColor>
-        space/b hold button · B latch · w Wi-Fi · n network · s session · c cloud · d drop link · r reboot · f factory reset · 1/2/3
-        speed · p pause · q quit
-      </Text>
-    );
-  }
+    // The prompt's words go with its first choice, so they never end a line alone.
+    footerItems = NETWORK_MODES.map((m, i) => keyItem(String(i + 1), m.label));
+    footerItems[0] = [{ text: 'Network answers: ', color: 'cyan' }, ...footerItems[0]];
+    footerItems.push(keyItem('Esc', 'cancel'));
+  } else footerItems = KEY_ITEMS;
+  const footer = flow(footerItems, L.footer);
+
+  const height = Math.max(headerHeight + footer.length + 3, size.rows - 1);
+  const logRows = Math.max(1, height - headerHeight - footer.length - 2);
+  const shown = visibleLog(log.current, view.current, L.log, logRows);
 
   return (
-    <Box flexDirection="column" width={size.columns} height={Math.max(HEADER_ROWS + FOOTER_ROWS + 3, size.rows - 1)}>
+    <Box flexDirection="column" width={size.columns} height={height}>
       <Box borderStyle="round" borderColor="cyan" flexDirection="column" paddingX={1} flexShrink={0}>
-        <Text wrap="truncate">
-          <Text bold>provision simulator</Text> · boot #{s.boots} · t={formatTime(s.now).trim()} · speed ×{t.speed}
-          {t.paused ? ' (paused)' : ''}
-          {s.resetting ? <Text color="red"> · factory reset in progress</Text> : ''}
-        </Text>
-        <Row label="LED">
-          <Text color={s.ledLit ? (pending ? 'yellowBright' : 'greenBright') : 'gray'}>{s.ledLit ? '●' : '○'}</Text>
-          {s.ledLit ? ' lit   ' : ' dark  '}
-          {describePattern(s.ledPattern)}
-          {pending ? <Text color="yellow"> reset pending: keep holding</Text> : ''}
-        </Row>
-        <Row label="State">
-          cur <Text bold>{stateLabel(s.cur)}</Text> · max <Text bold>{stateLabel(s.max)}</Text> ·{' '}
-          {s.provisioned ? <Text color="green">provisioned</Text> : 'not provisioned'}
-        </Row>
-        <Row label="Wi-Fi">
-          {s.wifiState}
-          {s.ssid !== undefined ? ` · ssid ${JSON.stringify(s.ssid)}` : ' · no credentials'} · wifiConfigured {s.wifiConfigured ? 'yes' : 'no'}
-        </Row>
-        <Row label="Last failure">
-          {s.lastFailure
-            ? `${s.lastFailure.reason}${s.lastFailure.raw !== undefined ? ` (${s.lastFailure.raw})` : ''} at ${formatTime(s.lastFailure.at).trim()}`
-            : 'none'}
-        </Row>
-        <Row label="Network">answers: {network ? network.label : s.network}</Row>
-        <Row label="Session">{s.session}</Row>
-        <Row label="Timeout">
-          {s.timeoutRemaining !== undefined ? (
-            <Text color={s.timeoutRemaining < 60000 ? 'red' : 'yellow'}>
-              factory reset in {formatDuration(s.timeoutRemaining)} (of {s.timeoutMs / 1000} s)
-            </Text>
-          ) : (
-            'not running'
-          )}
-        </Row>
-        <Row label="Button">
-          {s.buttonDown ? <Text color="yellow">DOWN</Text> : 'up'}
-          {hold.isLatched() ? ' (latched with B)' : ''} · resets so far {s.resets}
-          {s.buttonLatched ? ' · stuck-button latch set' : ''}
-        </Row>
-        <Row label="State file">{s.where}</Row>
-      </Box>
-      <Box borderStyle="single" borderColor="gray" flexDirection="column" paddingX={1} flexGrow={1} overflow="hidden">
-        {shown.length === 0 ? <Text dimColor>(no events yet)</Text> : null}
-        {shown.map((l, i) => (
-          <Text key={`${log.current.length - shown.length + i}`} color={lineColor(l)} wrap="truncate">
-            {formatLine(l)}
-          </Text>
+        {title.map((l, i) => (
+          <Styled key={i} line={l} />
+        ))}
+        {rowLines.map((r) => (
+          <Row key={r.label} label={r.label} lines={r.lines} />
         ))}
       </Box>
-      <Box paddingX={1} height={FOOTER_ROWS} flexShrink={0}>
-        {footer}
+      <Box borderStyle="single" borderColor="gray" flexDirection="column" paddingX={1} flexGrow={1} overflow="hidden">
+        {log.current.length === 0 ? <Text dimColor>(no events yet)</Text> : null}
+        {shown.rows.map((r, i) => (
+          <Text key={i} color={r.color} wrap="truncate">
+            {r.text}
+          </Text>
+        ))}
+        {shown.below > 0 ? (
+          <Text color="cyan" wrap="truncate">
+            ↓ {shown.below} newer line{shown.below === 1 ? '' : 's'} below · End: follow
+          </Text>
+        ) : null}
+      </Box>
+      <Box flexDirection="column" paddingX={1} flexShrink={0}>
+        {footer.map((l, i) => (
+          <Styled key={i} line={l} />
+        ))}
       </Box>
     </Box>
   );

@@ -107,6 +107,7 @@ Keys:
   f           factory reset (cause app)
   1  2  3     simulated time at ×1, ×10, ×100 (to watch the 300 s timeout fire)
   p           pause / resume simulated time
+  ↑ ↓         scroll the event log a line; PgUp PgDn a page; End follows new events again
   q, Ctrl-C   quit
   Esc         cancel a prompt
 
@@ -145,6 +146,7 @@ Scripts: one command per line, # starts a comment. Durations take a unit: 250ms,
       led solid-on|solid-off|blink ON/OFF | wifi-configured yes|no | provisioned yes|no
       credentials stored|none | timeout armed|off | boots N
       last-reset button|timeout|bad-credentials|app|none
+      bad-credentials N|off (failures counted towards the R8.2 reset; off when none count)
 
 The simulated device: Wi-Fi joins take 2 s and failed joins retry every 5 s; three wrong-password or
 no-such-network failures in a row before the first good connection factory-reset it (R8.2); a factory

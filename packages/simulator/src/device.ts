@@ -20,6 +20,7 @@ import {
   type SimulatedButton,
   type SimulatedWifi,
 } from '@provision/core/testing';
+import { BadCredentialCounter, describeBadCredentials, type BadCredentialContext, type BadCredentials } from './bad-credentials';
 import { describeEvent, EVENT_NAMES } from './describe-event';
 import { createStateStorage, type SimStorage } from './file-storage';
 import { describePattern, formatTime, stateLabel } from './names';
@@ -90,6 +91,8 @@ export interface SimSnapshot {
   ledPattern: LedPattern;
   timeoutRemaining: number | undefined;
   timeoutMs: number;
+  /** The bad-credentials count (R8.2) while it matters: before the first connection, without a session. */
+  badCredentials: BadCredentials | undefined;
   buttonDown: boolean;
   resetting: boolean;
   resets: number;
@@ -151,6 +154,7 @@ export class SimDevice {
   private readonly wifiPort_: WifiPort;
   private readonly led_: LedPort;
   private readonly timeout_: TimeoutTracker;
+  private readonly badCreds_: BadCredentialCounter;
   private readonly listeners_: ((line: TimelineLine) => void)[] = [];
   private ledPattern_: LedPattern = { on: 0, off: 1 };
   private ledStart_ = 0;
@@ -162,6 +166,8 @@ export class SimDevice {
     this.configInput_ = mergeConfig(SIM_CONFIG, options.config);
     this.config = validateConfig(this.configInput_);
     this.timeout_ = new TimeoutTracker(this.config);
+    this.badCreds_ = new BadCredentialCounter(this.config.wifi);
+    const badCreds = this.badCreds_;
     this.storage = createStateStorage(options.store);
     this.button = createSimulatedButton(this.clock);
     this.wifi = createSimulatedWifi(this.clock, {
@@ -177,6 +183,8 @@ export class SimDevice {
     this.wifiPort_ = {
       subscribe: (l) => sim.subscribe(l),
       connect(creds, opts) {
+        // The core connects only from configureSta(), having started its count over (R8.2).
+        badCreds.restart();
         sim.connect(creds, opts);
         if (opts && opts.persist) saveCreds();
       },
@@ -351,6 +359,7 @@ export class SimDevice {
       ledPattern: this.ledPattern(),
       timeoutRemaining: this.timeout_.remaining(now),
       timeoutMs: this.config.timeoutMs,
+      badCredentials: this.badCreds_.current(this.badCredContext_()),
       buttonDown: this.button.isPressed(),
       resetting: p.isResetting(),
       resets: j.resets.length,
@@ -395,10 +404,16 @@ export class SimDevice {
     return prov;
   }
 
+  private badCredContext_(): BadCredentialContext {
+    const p = this.prov;
+    return { wifiConfigured: p.isWifiConfigured(), sessionActive: p.getSessionState() !== 'idle', resetting: p.isResetting() };
+  }
+
   private powerOn_(): void {
     this.boots++;
     this.bootAt_ = this.clock.now();
     this.timeout_.clear();
+    this.badCreds_.restart();
     this.lastFailure_ = undefined;
     this.line_('sim', `boot #${this.boots}`);
   }
@@ -427,6 +442,11 @@ export class SimDevice {
         this.lastFailure_ = { reason: w.reason, at: now };
         if (w.raw !== undefined) this.lastFailure_.raw = w.raw;
       }
+      const ctx = this.badCredContext_();
+      const before = this.badCreds_.current(ctx);
+      this.badCreds_.onWifi(w, ctx);
+      const after = this.badCreds_.current(ctx);
+      if (after && (!before || after.count !== before.count)) this.line_('sim', `bad credentials: ${describeBadCredentials(after)}`);
     }
   }
 

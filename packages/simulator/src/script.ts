@@ -63,6 +63,7 @@ const EXPECTS: Record<string, { values?: string[]; hint: string }> = {
   credentials: { values: ['stored', 'none'], hint: 'stored or none' },
   timeout: { values: ['armed', 'off'], hint: 'armed or off' },
   boots: { hint: 'a number of boots' },
+  'bad-credentials': { hint: 'the failures counted towards the bad-credentials reset (R8.2), or off when none count' },
   'last-reset': { values: ['button', 'timeout', 'bad-credentials', 'app', 'none'], hint: 'button, timeout, bad-credentials, app or none' },
 };
 
@@ -175,6 +176,7 @@ function parseStep(words: string[], line: number): ScriptStep {
       if (!want) throw new ScriptError(line, `expect ${what} needs a value: ${spec.hint}`);
       if (spec.values && spec.values.indexOf(want) < 0) throw new ScriptError(line, `expect ${what} takes ${spec.hint}; got ${JSON.stringify(want)}`);
       if (what === 'state' || what === 'max') stateNumber(want, line, `expect ${what}`);
+      if (what === 'bad-credentials' && !/^(\d+|off)$/.test(want)) throw new ScriptError(line, `expect bad-credentials takes a number or off; got ${JSON.stringify(want)}`);
       if (what === 'boots' && !/^\d+$/.test(want)) throw new ScriptError(line, `expect boots takes a number, got ${JSON.stringify(want)}`);
       if (what === 'led' && !/^(solid-on|solid-off|blink \d+\/\d+)$/.test(want)) throw new ScriptError(line, `expect led takes ${spec.hint}; got ${JSON.stringify(want)}`);
       return { op: 'expect', what: what, want: want };
@@ -251,6 +253,8 @@ function actual(dev: SimDevice, what: string): string {
       return s.timeoutRemaining === undefined ? 'off' : 'armed';
     case 'boots':
       return String(s.boots);
+    case 'bad-credentials':
+      return s.badCredentials ? String(s.badCredentials.count) : 'off';
     case 'last-reset': {
       const r = dev.prov.getResetJournal().resets;
       return r.length ? r[r.length - 1].cause : 'none';

@@ -69,9 +69,12 @@ describe('example scenarios (script mode, simulated time only)', () => {
     expect(r.code).toBe(0);
     expectInOrder(r.lines, [
       '    2.000s  wifi: disconnected, auth-error (WRONG_KEY)',
+      '    2.000s  bad credentials: wrong password 1 of 3 — the device resets at 3',
       '    7.000s  wifi: connecting',
       '    9.000s  wifi: disconnected, auth-error (WRONG_KEY)',
+      '    9.000s  bad credentials: wrong password 2 of 3 — the device resets at 3',
       '   16.000s  wifi: disconnected, auth-error (WRONG_KEY)',
+      '   16.000s  bad credentials: wrong password 3 of 3 — factory reset',
       '   16.000s  led: solid off',
       '   16.000s  factory reset: cause bad-credentials',
       '   16.100s  reboot (after factory reset)',
@@ -82,6 +85,41 @@ describe('example scenarios (script mode, simulated time only)', () => {
       '   48.100s  end: state 1 NetworkConfigured, max 2 NetworkConnected, not provisioned, wifiConfigured yes, 2 boot(s)',
     ]);
     expect(r.lines.filter((l) => l.includes('factory reset: cause'))).toHaveLength(1);
+    expect(r.lines.filter((l) => l.includes('bad credentials:'))).toHaveLength(3);
+  });
+
+  it('R8.2 the bad-credentials count: other failures neither count nor break the run, new credentials start over, a session hides it', async () => {
+    const r = await run(
+      [
+        'network no-such-network',
+        'wifi connect Cafe "correct horse battery"',
+        'wait 2s',
+        'expect bad-credentials 1',
+        'network other',
+        'wait 7s',
+        'expect reason other',
+        'expect bad-credentials 1',
+        'network wrong-password',
+        'wait 7s',
+        'expect bad-credentials 2',
+        'wifi connect HomeNet "not the passphrase"',
+        'expect bad-credentials off',
+        'wait 2s',
+        'expect bad-credentials 1',
+        'session start',
+        'expect bad-credentials off',
+        'wait 30s',
+        'expect boots 1',
+        'session stop',
+        'expect bad-credentials 1',
+      ].join('\n'),
+    );
+    expect(r.failure).toBeUndefined();
+    expectInOrder(r.lines, [
+      '    2.000s  bad credentials: network not found 1 of 3 — the device resets at 3',
+      '   16.000s  bad credentials: wrong password 2 of 3 — the device resets at 3',
+      '   18.000s  bad credentials: wrong password 1 of 3 — the device resets at 3',
+    ]);
   });
 
   it('long-press-reset: debounce, reset-pending LED, reset after 5 s, and the stuck-button latch', async () => {

@@ -10,6 +10,8 @@ export { SimPhoneLink, SimSoftAp } from './softap';
 export { createSimPhone } from './phone';
 export type { SimPhone } from './phone';
 export type { SimPhoneOptions, SimSoftApHost, SimSoftApOptions } from './softap';
+export { SimProvisioningModes } from './provisioning-modes';
+export type { SimModeFaults, SimModeHost, SimModeOptions } from './provisioning-modes';
 export { SimRegisters } from './registers';
 export type { SimPinState } from './registers';
 export { attachToMockBinding, attachToPty, createPtyPair } from './attach';

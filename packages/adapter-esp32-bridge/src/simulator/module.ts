@@ -3,6 +3,8 @@ import { defaultClock } from '@provision/core';
 import type { Clock, TimerHandle } from '@provision/core';
 import type { ChipName } from '../chips';
 import { splitAtArgs } from '../escape';
+import { SimProvisioningModes } from './provisioning-modes';
+import type { SimModeOptions } from './provisioning-modes';
 import { SimRegisters } from './registers';
 import { SimSoftAp } from './softap';
 import type { SimSoftApOptions } from './softap';
@@ -43,6 +45,8 @@ export interface EspAtSimulatorOptions {
   running?: boolean;
   /** The SoftAP and TCP server ({@link EspAtSimulator.softAp}). */
   softAp?: SimSoftApOptions;
+  /** The firmware's SmartConfig/WPS/BluFi commands (all present by default). */
+  modes?: SimModeOptions;
 }
 
 /**
@@ -167,6 +171,8 @@ export class EspAtSimulator extends Duplex {
   boots = 0;
   /** The SoftAP and TCP server; {@link SimSoftAp.connectPhone} connects a phone to it. */
   readonly softAp: SimSoftAp;
+  /** SmartConfig, WPS and BluFi: the phone's and the router's side, and their faults. */
+  readonly modes: SimProvisioningModes;
 
   private readonly clock: Clock;
   private readonly networks = new Map<string, SimNetwork>();
@@ -195,6 +201,8 @@ export class EspAtSimulator extends Duplex {
   /** @param options - chip, clock, networks and timings; see {@link EspAtSimulatorOptions} */
   constructor(options: EspAtSimulatorOptions = {}) {
     super();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the modes' host reads live RAM state
+    const self = this;
     this.clock = options.clock ?? defaultClock;
     this.registers = new SimRegisters(options.chip ?? 'esp32');
     this.joinDelayMs = options.joinDelayMs ?? 1000;
@@ -216,6 +224,20 @@ export class EspAtSimulator extends Duplex {
         },
       },
       options.softAp,
+    );
+    this.modes = new SimProvisioningModes(
+      {
+        clock: this.clock,
+        print: (line) => this.out(line + '\r\n'),
+        ok: (lines) => this.ok(lines),
+        error: () => this.error(),
+        get cwmode() {
+          return self.cwmode;
+        },
+        ownJoin: (ssid, password, done) => this.ownJoin(ssid, password, done),
+        networkPassphrase: (ssid) => (this.networks.has(ssid) ? (this.networks.get(ssid)!.passphrase ?? '') : undefined),
+      },
+      options.modes,
     );
     this.mfg.set('factory_param', new Map([['module_name', { type: 7, value: new TextEncoder().encode('SIM-1') }]]));
   }
@@ -377,6 +399,7 @@ export class EspAtSimulator extends Duplex {
     this.wifiState = 0;
     this.registers.reset();
     this.softAp.reset();
+    this.modes.reset();
     if (this.faults.bootNoise) this.out(GARBAGE);
     this.later(this.bootDelayMs, () => {
       this.booting = false;
@@ -611,8 +634,30 @@ export class EspAtSimulator extends Duplex {
         return this.error([], 0x01030000);
       }
       default:
+        if (this.modes.execute(name, rest, args)) return;
         return this.softAp.handles(name) ? this.softAp.execute(name, rest, args, num) : this.error();
     }
+  }
+
+  /** The module joins by itself (SmartConfig, WPS, BluFi): RAM config, flash too under SYSSTORE=1. */
+  private ownJoin(ssid: string, pwd: string, done: (code: number) => void): void {
+    this.cancelTimers();
+    if (this.wifiState === 2) this.out('WIFI DISCONNECT\r\n');
+    this.station = { ssid, pwd, japTimeoutS: 15 };
+    if (this.sysstore) this.flash.station = { ...this.station };
+    this.wifiState = 3;
+    const st = this.station;
+    this.later(this.joinDelayMs, () => {
+      const code = this.judge(st);
+      if (code === 0) {
+        this.wifiState = 2;
+        this.out('WIFI CONNECTED\r\n');
+        this.out('WIFI GOT IP\r\n');
+      } else {
+        this.wifiState = 4;
+      }
+      done(code);
+    });
   }
 
   private cwjap(
@@ -640,6 +685,9 @@ export class EspAtSimulator extends Duplex {
       }
     } else if (!exec || !this.station) {
       return this.error();
+    } else if (this.sysstore) {
+      // "Connect with the last configuration": under SYSSTORE=1 that configuration is saved.
+      this.flash.station = { ...this.station };
     }
     this.cancelTimers();
     if (this.wifiState === 2) this.out('WIFI DISCONNECT\r\n');
@@ -656,6 +704,7 @@ export class EspAtSimulator extends Duplex {
         this.out('WIFI CONNECTED\r\n');
         this.out('WIFI GOT IP\r\n');
         this.ok();
+        this.modes.onGotIp();
       } else {
         this.wifiState = 4;
         this.error([`+CWJAP:${outcome}`], 0x01000000 + outcome);

@@ -53,8 +53,15 @@ export interface DaemonWifiConfig {
  * ```
  */
 export interface DaemonConfig {
-  /** Record, journal and control socket. Default `/var/lib/provision`. */
+  /** Record and reset journal (made mode 0700; the daemon locks it). Default `/var/lib/provision`. */
   stateDir?: string;
+  /** The control socket's directory (made mode 0700, root only). Default `/run/provision` (systemd `RuntimeDirectory=provision`). */
+  runtimeDir?: string;
+  /**
+   * A group (name or gid) whose members may read `status` on `<runtimeDir>/status.sock`; `reset` and
+   * `configure` stay root-only. Default: none (root only).
+   */
+  statusGroup?: string;
   /** App configuration files a factory reset deletes. */
   userConfigFiles?: string[];
   /** The core's configuration (stable state, timeout, button timing, …). */
@@ -71,7 +78,7 @@ export interface DaemonConfig {
   gpioDevDir?: string;
 }
 
-const TOP = ['stateDir', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
+const TOP = ['stateDir', 'runtimeDir', 'statusGroup', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -99,6 +106,68 @@ function line(o: Obj, path: string): void {
   }
 }
 
+/** How the daemon names a field the core reported: the user's key, and optionally its own wording. */
+type Rename = (field: string) => { key: string; what?: string } | undefined;
+
+/**
+ * A core validation error as the daemon reports it: naming the key as the user wrote it in this file
+ * (`provision.timeoutMs`, or for a Mongoose OS config `provision.timeout`, in seconds) and never
+ * echoing the offending value, which may be a secret pasted into the wrong field.
+ */
+function fromCore(e: unknown, rename: Rename): Error {
+  const field = (e as { field?: unknown }).field;
+  const raw = e instanceof Error ? e.message : String(e);
+  // "…, got <value>" would echo the value (older cores quote it); "got a string" only names its kind.
+  let msg = raw.replace(/,? got (?!(?:an? [a-z ]+|null|undefined)$)[\s\S]*$/, '');
+  let key: string | undefined;
+  if (typeof field === 'string') {
+    const r = rename(field);
+    key = r?.key;
+    if (r?.what) msg = `${r.key} ${r.what}`;
+    else if (r) msg = msg.includes(field) ? msg.replace(field, r.key) : `${r.key}: ${msg}`;
+  }
+  const named = key ?? (typeof field === 'string' ? field : undefined);
+  return adapterError('invalid-config', msg, { ...(named === undefined ? {} : { field: named }), cause: e });
+}
+
+const MAX_S = Math.floor(2147483647 / 1000);
+const PIN = 'must be a GPIO line number, an integer from 0 to 65535 (negative: none)';
+
+/**
+ * For an mgos config: the mgos key (and its unit) for what the core reports, whether it names our
+ * mapped field (`timeoutMs`) or the mgos key itself (`provision.timeout`).
+ */
+function mgosKey(btnKey: string): Rename {
+  const b = `provision.${btnKey}`;
+  return (field) => {
+    switch (field) {
+      case 'timeoutMs':
+      case 'provision.timeout':
+        return { key: 'provision.timeout', what: `must be a number of seconds from -${MAX_S} to ${MAX_S} (0 or less: no provisioning timeout)` };
+      case 'stableState':
+      case 'provision.stable_state':
+        return { key: 'provision.stable_state', what: 'must be an integer from 0 to 255' };
+      case 'button.holdMs':
+      case `${b}.hold_ms`:
+        return { key: `${b}.hold_ms`, what: 'must be an integer number of milliseconds from -2147483648 to 2147483647 (0 or less: the button never resets)' };
+      case 'button.inhibitAfterMs':
+      case `${b}.inhibit_after_s`:
+        return { key: `${b}.inhibit_after_s`, what: `must be a number of seconds from 0 to ${MAX_S}` };
+      case `${b}.pin`:
+      case 'provision.led.pin':
+        return { key: field, what: PIN };
+      default:
+        return field.startsWith('provision') ? { key: field } : { key: `provision.${field}` };
+    }
+  };
+}
+
+/** A GPIO line offset as an mgos pin: an integer 0..65535. */
+function mgosPin(pin: number, key: string): number {
+  if (!Number.isInteger(pin) || pin < 0 || pin > 65535) throw bad(key, PIN);
+  return pin;
+}
+
 /** True when `json` looks like a Mongoose OS `provision` config (R9.3) rather than ours. */
 export function isMgosConfig(json: unknown): boolean {
   if (!isObj(json)) return false;
@@ -115,18 +184,33 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   if (!isObj(json)) throw bad('config', 'must be a JSON object');
   if (isMgosConfig(json)) {
     const rest: Obj = { ...json };
-    const mgos = fromMgosConfig(isObj(json.provision) ? { provision: json.provision } : json);
+    const sec = isObj(json.provision) ? json.provision : json;
+    const btnKey = sec.btn !== undefined ? 'btn' : 'button';
+    let mgos: ReturnType<typeof fromMgosConfig>;
+    try {
+      mgos = fromMgosConfig(isObj(json.provision) ? { provision: json.provision } : json);
+    } catch (e) {
+      throw fromCore(e, mgosKey(btnKey));
+    }
     delete rest.provision;
     for (const k of ['btn', 'button', 'led', 'stable_state', 'timeout', 'wifi_configured', 'configured']) if (!isObj(json.provision)) delete rest[k];
     const ours = parseDaemonConfig(rest);
     const chip = ours.gpioChip ?? 'gpiochip0';
     const out: DaemonConfig = { ...ours, provision: mgos.config };
-    if (mgos.button) out.button = { chip, line: mgos.button.pin, activeLow: mgos.button.pullUp, bias: mgos.button.pullUp ? 'pull-up' : 'as-is' };
-    if (mgos.led) out.led = { chip, line: mgos.led.pin, activeHigh: mgos.led.activeHigh };
+    if (mgos.button) {
+      const pin = mgosPin(mgos.button.pin, `provision.${btnKey}.pin`);
+      out.button = { chip, line: pin, activeLow: mgos.button.pullUp, bias: mgos.button.pullUp ? 'pull-up' : 'as-is' };
+    }
+    if (mgos.led) out.led = { chip, line: mgosPin(mgos.led.pin, 'provision.led.pin'), activeHigh: mgos.led.activeHigh };
     return out;
   }
   only(json, '', TOP);
-  str(json, 'stateDir', 'config');
+  for (const k of ['stateDir', 'runtimeDir']) {
+    if (json[k] !== undefined && !(typeof json[k] === 'string' && json[k].startsWith('/'))) throw bad(k, 'must be an absolute path');
+  }
+  if (json.statusGroup !== undefined && !(typeof json.statusGroup === 'string' && /^[a-z_][a-z0-9_-]{0,31}$|^\d+$/i.test(json.statusGroup))) {
+    throw bad('statusGroup', 'must be a group name or a gid');
+  }
   str(json, 'gpioChip', 'config');
   str(json, 'gpioDevDir', 'config');
   if (json.userConfigFiles !== undefined) {
@@ -135,7 +219,11 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   }
   if (json.provision !== undefined) {
     if (!isObj(json.provision)) throw bad('provision', 'must be an object');
-    validateConfig(json.provision as ProvisionConfig);
+    try {
+      validateConfig(json.provision as ProvisionConfig);
+    } catch (e) {
+      throw fromCore(e, (field) => ({ key: `provision.${field}` }));
+    }
   }
   if (json.button !== undefined) {
     const b = json.button;
@@ -187,6 +275,18 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   return json as DaemonConfig;
 }
 
+/**
+ * Where JSON.parse stopped, as " (line L, column C)". V8's own message quotes the text around the
+ * error, which may be a secret, so only the position is kept.
+ */
+function jsonWhere(text: string, message: string): string {
+  const m = /at position (\d+)/.exec(message);
+  if (!m) return /end of JSON input/i.test(message) ? ' (it ends too early)' : '';
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  return ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
+}
+
 /** Read and validate the config file. */
 export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
   let text: string;
@@ -199,7 +299,7 @@ export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw adapterError('invalid-config', `config file ${file} is not valid JSON: ${describe(e)}`, { cause: e });
+    throw adapterError('invalid-config', `config file ${file} is not valid JSON${jsonWhere(text, describe(e))}`);
   }
   return parseDaemonConfig(json);
 }

@@ -32,24 +32,41 @@ export type LinuxWifi =
   | { backend: 'networkmanager'; port: NetworkManagerWifi; close(): Promise<void> }
   | { backend: 'wpa_supplicant'; port: WpaSupplicantWifi; close(): Promise<void> };
 
-/** True when NetworkManager is on the bus and manages `ifname`. */
-export async function networkManagerManages(ifname: string, busAddress?: string): Promise<boolean> {
+/** Whether NetworkManager manages an interface, and if not, why not (for the log). */
+export type NetworkManagerProbe = { manages: true } | { manages: false; reason: string };
+
+/**
+ * Ask the bus whether NetworkManager runs and manages `ifname`. When it does not, `reason` says what
+ * was missing: the bus itself (D-Bus not running), NetworkManager on it, or the device.
+ */
+export async function probeNetworkManager(ifname: string, busAddress?: string): Promise<NetworkManagerProbe> {
   let bus;
   try {
     bus = await connectBus(busAddress);
-  } catch {
-    return false;
+  } catch (e) {
+    return { manages: false, reason: `${describe(e)} (is D-Bus running? systemctl start dbus)` };
   }
   try {
     const [owned] = await bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner', 's', ['org.freedesktop.NetworkManager']);
-    if (!owned) return false;
-    const [dev] = await bus.call('org.freedesktop.NetworkManager', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager', 'GetDeviceByIpIface', 's', [ifname]);
-    return Boolean(await bus.getProperty('org.freedesktop.NetworkManager', String(dev), 'org.freedesktop.NetworkManager.Device', 'Managed'));
-  } catch {
-    return false;
+    if (!owned) return { manages: false, reason: 'NetworkManager is not running on the system bus' };
+    let dev: unknown;
+    try {
+      [dev] = await bus.call('org.freedesktop.NetworkManager', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager', 'GetDeviceByIpIface', 's', [ifname]);
+    } catch {
+      return { manages: false, reason: `NetworkManager has no device '${ifname}'` };
+    }
+    const managed = Boolean(await bus.getProperty('org.freedesktop.NetworkManager', String(dev), 'org.freedesktop.NetworkManager.Device', 'Managed'));
+    return managed ? { manages: true } : { manages: false, reason: `NetworkManager does not manage '${ifname}'` };
+  } catch (e) {
+    return { manages: false, reason: `NetworkManager could not be asked: ${describe(e)}` };
   } finally {
     bus.close();
   }
+}
+
+/** True when NetworkManager is on the bus and manages `ifname`. */
+export async function networkManagerManages(ifname: string, busAddress?: string): Promise<boolean> {
+  return (await probeNetworkManager(ifname, busAddress)).manages;
 }
 
 /**
@@ -65,8 +82,9 @@ export async function networkManagerManages(ifname: string, busAddress?: string)
 export async function createWifi(options: WifiOptions = {}): Promise<LinuxWifi> {
   const ifname = options.ifname ?? 'wlan0';
   const backend = options.backend ?? 'auto';
-  const useNm = backend === 'networkmanager' || (backend === 'auto' && (await networkManagerManages(ifname, options.busAddress)));
-  if (useNm) {
+  const probe: NetworkManagerProbe =
+    backend === 'auto' ? await probeNetworkManager(ifname, options.busAddress) : backend === 'networkmanager' ? { manages: true } : { manages: false, reason: 'not asked' };
+  if (probe.manages) {
     const port = await createNetworkManagerWifi({ ifname, ...(options.busAddress ? { busAddress: options.busAddress } : {}) });
     return { backend: 'networkmanager', port, close: async () => port.close() };
   }
@@ -74,11 +92,13 @@ export async function createWifi(options: WifiOptions = {}): Promise<LinuxWifi> 
   try {
     await fs.stat(path.join(ctrlDir, ifname));
   } catch (e) {
-    throw adapterError(
-      'not-supported',
-      `no Wi-Fi backend for '${ifname}': NetworkManager does not manage it and there is no wpa_supplicant control socket ${path.join(ctrlDir, ifname)} (${describe(e)})`,
-      { field: 'ifname' },
-    );
+    const sock = path.join(ctrlDir, ifname);
+    const wpa = `no wpa_supplicant control socket ${sock} (${(e as NodeJS.ErrnoException).code ?? describe(e)}; start wpa_supplicant for ${ifname}, e.g. systemctl start wpa_supplicant@${ifname}, with ctrl_interface=${ctrlDir}, or set wifi.ctrlDir)`;
+    const message =
+      backend === 'auto'
+        ? `no Wi-Fi backend for '${ifname}' (backend auto looked for NetworkManager, then wpa_supplicant): NetworkManager: ${probe.manages ? '' : probe.reason}; wpa_supplicant: ${wpa}`
+        : `no Wi-Fi backend for '${ifname}' (backend wpa_supplicant): ${wpa}`;
+    throw adapterError('not-supported', message, { field: 'ifname' });
   }
   const port = await createWpaSupplicantWifi({
     ifname,
