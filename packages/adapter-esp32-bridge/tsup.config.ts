@@ -2,5 +2,5 @@ import { defineConfig } from 'tsup';
 import { library } from '../../scripts/tsup-library';
 
 export default defineConfig(
-  library({ index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts' }, { target: 'node20', platform: 'node' }),
+  library({ index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts', softap: 'src/softap.ts' }, { target: 'node20', platform: 'node' }),
 );

@@ -6,7 +6,7 @@
 // byte, both directions.
 import { spawnSync } from 'node:child_process';
 import { AtClient, createModuleButton, createModuleWifi, openSerial } from '../dist/index.js';
-import { attachToPty, createPtyPair, EspAtSimulator } from '../dist/simulator/index.js';
+import { attachToPty, createPtyPair, createSimPhone, EspAtSimulator } from '../dist/simulator/index.js';
 
 if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).status !== 0) {
   console.error('bench needs socat (apt-get install socat)');
@@ -124,3 +124,64 @@ console.log(`\nAT round trip over a PTY pair (${N} runs each)`);
 console.table(await rtt());
 console.log('\nButton press → edge event latency');
 console.table([await pressLatency(false), await pressLatency(true)]);
+
+// ApplyConfig through the module's SoftAP: how long after the module's SEND OK for the reply the Wi-Fi
+// port's connect() is called (IDF waits a fixed 1000 ms there), and the phone's ApplyConfig round trip.
+async function applyToConnect() {
+  const { createEsp32Bridge } = await import('../dist/index.js');
+  const { startSoftApProtocomm } = await import('../dist/softap.js');
+  const { createProvisioner } = await import('@provision/core');
+  const { createProtocommClient } = await import('@provision/protocomm');
+  const runs = Number(process.env.BENCH_APPLY_RUNS ?? 10);
+  const afterSendOk = [];
+  const roundTrip = [];
+  for (let i = 0; i < runs; i++) {
+    const pair = await createPtyPair();
+    const sim = new EspAtSimulator({ networks: [{ ssid: 'HomeNet', passphrase: 'correct horse battery' }], joinDelayMs: 20 });
+    const device = await attachToPty(sim, pair.device);
+    const bridge = createEsp32Bridge({ path: pair.host });
+    await bridge.open();
+    let lastSendOk = 0;
+    const sendData = bridge.client.sendData.bind(bridge.client);
+    bridge.client.sendData = (cmd, data, o) =>
+      sendData(cmd, data, o).then((r) => {
+        if (cmd.startsWith('AT+CIPSEND=')) lastSendOk = performance.now();
+        return r;
+      });
+    let connectAt = 0;
+    const connect = bridge.ports.wifi.connect.bind(bridge.ports.wifi);
+    bridge.ports.wifi.connect = (c, o) => {
+      if (!connectAt) connectAt = performance.now();
+      return connect(c, o);
+    };
+    const prov = createProvisioner(bridge.ports);
+    await prov.start();
+    const service = await startSoftApProtocomm(bridge, prov, { security: 0, password: 'ap-secret-99', log: () => undefined });
+    const phone = createSimPhone(sim, { password: 'ap-secret-99' });
+    const c = createProtocommClient({ transport: phone, security: 0 });
+    await c.handshake();
+    await c.setConfig({ ssid: 'HomeNet', passphrase: 'correct horse battery' });
+    const t = performance.now();
+    await c.applyConfig();
+    roundTrip.push(performance.now() - t);
+    while (!connectAt) await new Promise((r) => setTimeout(r, 1));
+    afterSendOk.push(connectAt - lastSendOk);
+    await new Promise((r) => setTimeout(r, 100));
+    await service.stop();
+    await phone.close();
+    prov.stop();
+    await bridge.close();
+    await device.close();
+    await pair.close();
+    sim.destroy();
+  }
+  const a = stats(afterSendOk);
+  const b = stats(roundTrip);
+  return [
+    { what: 'SEND OK of the reply → wifi.connect()', runs: a.n, 'median ms': ms(a.median), 'p95 ms': ms(a.p95), 'max ms': ms(a.max) },
+    { what: 'phone ApplyConfig round trip (PTY)', runs: b.n, 'median ms': ms(b.median), 'p95 ms': ms(b.p95), 'max ms': ms(b.max) },
+  ];
+}
+
+console.log('\nApplyConfig through the module SoftAP (security 0, over a PTY)');
+console.table(await applyToConnect());

@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '@provision/core';
 import { atError } from './errors';
 import type { AtError, AtFailureReason } from './errors';
 import { splitAtArgs } from './escape';
+import { frameIpd } from './ipd';
 
 /** A serial link to the module: a stream, or a function that opens one (enables reconnection). */
 export type AtTransport = Duplex | (() => Duplex | Promise<Duplex>);
@@ -76,6 +77,8 @@ export interface AtClientEvents {
   disconnected: (error: AtError) => void;
   /** The port was re-opened after a close (transport given as a function). */
   reconnected: () => void;
+  /** Socket data on a link (`+IPD,<link>,<len>:<data>`, multiple connections), framed by its length. */
+  ipd: (link: number, data: Uint8Array) => void;
 }
 
 type EntryKind = 'normal' | 'restart' | 'sync' | 'init';
@@ -107,6 +110,10 @@ interface Entry {
 const FINAL_OK = ['OK', 'SEND OK', 'SET OK'];
 const FINAL_ERROR = ['ERROR', 'SEND FAIL', 'FAIL'];
 const UNSOLICITED_EXACT = ['ready', 'WIFI CONNECTED', 'WIFI GOT IP', 'WIFI DISCONNECT', 'WIFI GOT IPv6 LL', 'WIFI GOT IPv6 GL'];
+// A link opened or closed (multiple connections): never part of a command's answer.
+const LINK_STATE = /^[0-4],(CONNECT|CLOSED|CONNECT FAIL)$/;
+// A station joined or left the module's SoftAP.
+const SOFTAP_STATION = /^\+(STA_CONNECTED|STA_DISCONNECTED|DIST_STA_IP):/;
 const SYNC_COMMAND = 'AT+SYSSTORE?';
 const SYNC_MARKER = '+SYSSTORE:';
 const MAX_LINE = AT_LIMITS.lineBytes;
@@ -554,6 +561,17 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       if (start > 0) this.buf = b = b.subarray(start);
       if (b.length === 0) return;
 
+      if (b[0] === 0x2b /* + */) {
+        // Socket data may arrive at any point, even inside a response: framed by its length, never a line.
+        const ipd = frameIpd(b);
+        if (ipd === 'wait') return;
+        if (ipd !== 'line') {
+          this.buf = b.subarray(ipd.consumed);
+          this.emit('ipd', ipd.link, ipd.data);
+          continue;
+        }
+      }
+
       const cur = this.current;
       if (cur && cur.phase === 'prompt' && b[0] === 0x3e /* > */) {
         this.buf = b.subarray(b.length > 1 && b[1] === 0x20 ? 2 : 1);
@@ -700,7 +718,7 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       return;
     }
 
-    if (UNSOLICITED_EXACT.includes(line) || !cur) {
+    if (UNSOLICITED_EXACT.includes(line) || LINK_STATE.test(line) || SOFTAP_STATION.test(line) || !cur) {
       this.emit('unsolicited', line);
       return;
     }

@@ -12,6 +12,7 @@ import type { AtClient } from './at-client';
 import { isAtError } from './errors';
 import { atQuote } from './escape';
 import { ModuleNvs } from './nvs';
+import { stationMode } from './softap-mode';
 import { WIFI_MARKER_KEY } from './storage';
 
 /** Options of {@link createModuleWifi}. */
@@ -154,8 +155,15 @@ export function createModuleWifi(client: AtClient, options: ModuleWifiOptions = 
   }
 
   async function setup(store: boolean): Promise<void> {
+    // Station only, unless the provisioning SoftAP is up: mode 1 would take it down under the phone.
+    // Mode 3 is set RAM-only, so a reboot never brings a SoftAP back from flash.
+    const mode = stationMode(client);
+    if (mode === 3) {
+      await client.send('AT+SYSSTORE=0');
+      await client.send('AT+CWMODE=3');
+    }
     await client.send(`AT+SYSSTORE=${store ? 1 : 0}`);
-    await client.send('AT+CWMODE=1');
+    if (mode === 1) await client.send('AT+CWMODE=1');
     if (store) await client.send('AT+CWAUTOCONN=1');
     setupNeeded = false;
   }

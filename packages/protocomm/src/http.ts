@@ -1,15 +1,13 @@
 // The HTTP transport (IDF's SoftAP scheme): POST /<endpoint>, session by cookie or socket, bounded bodies.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { describeError } from './describe';
-import { MAX_BODY, type Protocomm } from './protocomm';
+import { createHttpSessions, checkHttpRequest } from './http-session';
+import type { Protocomm } from './protocomm';
 import type { ProtocommTransport } from './transport';
 
 /** A `node:http` request listener. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-const COOKIE = /(?:^|;\s*)session=(\d{1,10})(?:;|$)/;
 
 /**
  * A `node:http` request handler serving `protocomm` (for an existing server, e.g. one shared with a
@@ -25,8 +23,7 @@ const COOKIE = /(?:^|;\s*)session=(\d{1,10})(?:;|$)/;
  *   and flushed to the socket.
  */
 export function createHttpHandler(protocomm: Protocomm): HttpHandler {
-  const socketIds = new WeakMap<Socket, string>();
-  let current: string | undefined;
+  const sessions = createHttpSessions();
   const log = protocomm.log;
   const refuse = (res: ServerResponse, code: number, why: string): void => {
     log('warn', `http: ${why}`);
@@ -35,27 +32,11 @@ export function createHttpHandler(protocomm: Protocomm): HttpHandler {
     res.once('finish', () => res.socket && res.socket.destroy());
   };
   return (req, res) => {
-    const name = (req.url || '').split('?')[0]!.slice(1);
-    if (!protocomm.hasEndpoint(name)) return refuse(res, 404, `no endpoint ${JSON.stringify(name.slice(0, 40))}`);
-    if (req.method !== 'POST') return refuse(res, 405, `${name}: only POST is allowed`);
-    const cl = req.headers['content-length'];
-    if (cl === undefined || !/^\d{1,5}$/.test(cl)) return refuse(res, 411, `${name}: Content-Length is required (1..${MAX_BODY})`);
-    const length = Number(cl);
-    if (length < 1 || length > MAX_BODY) return refuse(res, 413, `${name}: Content-Length ${length} is outside 1..${MAX_BODY}`);
+    const check = checkHttpRequest(protocomm, req.method || '', req.url || '', req.headers['content-length']);
+    if (!check.ok) return refuse(res, check.status, check.why);
+    const { endpoint: name, length } = check;
     const socket = req.socket;
-    // IDF's rule: a Cookie header must name the current session exactly; only without one does the
-    // socket identify the session. Anything else is a new session with a new id (and Set-Cookie).
-    const cookie = req.headers.cookie;
-    const m = cookie === undefined ? null : COOKIE.exec(cookie);
-    let id: string | undefined = cookie === undefined ? socketIds.get(socket) : m ? m[1] : undefined;
-    if (id !== undefined && id !== current) id = undefined;
-    let setCookie = false;
-    if (id === undefined) {
-      id = String(randomBytes(4).readUInt32BE(0));
-      setCookie = true;
-    }
-    current = id;
-    socketIds.set(socket, id);
+    const { id, setCookie } = sessions.resolve(req.headers.cookie, socket);
     const body = Buffer.allocUnsafe(length);
     let got = 0;
     let over = false;
@@ -75,7 +56,7 @@ export function createHttpHandler(protocomm: Protocomm): HttpHandler {
         socket.destroy();
         return;
       }
-      protocomm.handleRequest(name, id!, new Uint8Array(body.buffer, body.byteOffset, length)).then(
+      protocomm.handleRequest(name, id, new Uint8Array(body.buffer, body.byteOffset, length)).then(
         (reply) => {
           if (reply.kind === 'close') {
             socket.destroy();

@@ -6,6 +6,8 @@ export type { EndpointHandler, HandlerResult, LogLevel, LogSink, Protocomm, Prot
 export type { ProtocommTransport } from './transport';
 export { createHttpHandler, httpTransport } from './http';
 export type { HttpHandler, HttpTransport, HttpTransportOptions } from './http';
+export { checkHttpRequest, createHttpSessions } from './http-session';
+export type { HttpRequestCheck, HttpSessions } from './http-session';
 export { consoleTransport, serveConsole } from './console';
 export type { ConsoleOptions, ConsoleSession } from './console';
 export { createProtocommClient } from './client';

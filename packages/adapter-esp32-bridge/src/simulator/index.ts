@@ -6,6 +6,10 @@
  */
 export { EspAtSimulator } from './module';
 export type { EspAtSimulatorOptions, SimFaults, SimNetwork } from './module';
+export { SimPhoneLink, SimSoftAp } from './softap';
+export { createSimPhone } from './phone';
+export type { SimPhone } from './phone';
+export type { SimPhoneOptions, SimSoftApHost, SimSoftApOptions } from './softap';
 export { SimProvisioningModes } from './provisioning-modes';
 export type { SimModeFaults, SimModeHost, SimModeOptions } from './provisioning-modes';
 export { SimRegisters } from './registers';

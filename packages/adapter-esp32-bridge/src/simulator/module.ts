@@ -6,6 +6,8 @@ import { splitAtArgs } from '../escape';
 import { SimProvisioningModes } from './provisioning-modes';
 import type { SimModeOptions } from './provisioning-modes';
 import { SimRegisters } from './registers';
+import { SimSoftAp } from './softap';
+import type { SimSoftApOptions } from './softap';
 import type { SimPinState } from './registers';
 
 /** A network the simulated module can see. */
@@ -41,6 +43,8 @@ export interface EspAtSimulatorOptions {
    * pending). `false`: it is powered off until {@link EspAtSimulator.powerOn}.
    */
   running?: boolean;
+  /** The SoftAP and TCP server ({@link EspAtSimulator.softAp}). */
+  softAp?: SimSoftApOptions;
   /** The firmware's SmartConfig/WPS/BluFi commands (all present by default). */
   modes?: SimModeOptions;
 }
@@ -165,6 +169,8 @@ export class EspAtSimulator extends Duplex {
   readonly registers: SimRegisters;
   /** How many times the module booted (power-on, `AT+RST`, `AT+RESTORE`, injected reboots). */
   boots = 0;
+  /** The SoftAP and TCP server; {@link SimSoftAp.connectPhone} connects a phone to it. */
+  readonly softAp: SimSoftAp;
   /** SmartConfig, WPS and BluFi: the phone's and the router's side, and their faults. */
   readonly modes: SimProvisioningModes;
 
@@ -205,6 +211,20 @@ export class EspAtSimulator extends Duplex {
     for (const n of options.networks ?? []) this.addNetwork(n);
     this.running = options.running ?? true;
     if (this.running) this.boots = 1;
+    this.softAp = new SimSoftAp(
+      {
+        out: (d) => this.out(d),
+        ok: (l) => this.ok(l),
+        error: (l, c) => this.error(l, c),
+        cwmode: () => (this.running ? this.cwmode : 0),
+        sysstore: () => this.sysstore,
+        dataPhase: (remaining, done) => {
+          this.processing = true;
+          this.dataMode = { remaining, chunks: [], done: (d) => ((this.processing = false), done(d)) };
+        },
+      },
+      options.softAp,
+    );
     this.modes = new SimProvisioningModes(
       {
         clock: this.clock,
@@ -253,6 +273,11 @@ export class EspAtSimulator extends Duplex {
   /** The station configuration stored in flash (what survives a reboot), without the passphrase. */
   get storedStation(): { ssid: string } | undefined {
     return this.flash.station ? { ssid: this.flash.station.ssid } : undefined;
+  }
+
+  /** The Wi-Fi mode stored in flash (what `AT+CWMODE` is after a reboot). */
+  get storedMode(): number {
+    return this.flash.cwmode;
   }
 
   /** Whether the module auto-connects after boot (`AT+CWAUTOCONN`). */
@@ -373,6 +398,7 @@ export class EspAtSimulator extends Duplex {
     this.inbuf = '';
     this.wifiState = 0;
     this.registers.reset();
+    this.softAp.reset();
     this.modes.reset();
     if (this.faults.bootNoise) this.out(GARBAGE);
     this.later(this.bootDelayMs, () => {
@@ -538,6 +564,7 @@ export class EspAtSimulator extends Duplex {
           if (this.sysstore) this.flash.cwmode = this.cwmode;
           if ((this.cwmode & 1) === 0 && this.wifiState === 2) this.out('WIFI DISCONNECT\r\n');
           if ((this.cwmode & 1) === 0) this.wifiState = 0;
+          this.softAp.modeChanged(this.cwmode);
           return this.ok();
         }
         return this.error([], 0x01030000);
@@ -608,7 +635,7 @@ export class EspAtSimulator extends Duplex {
       }
       default:
         if (this.modes.execute(name, rest, args)) return;
-        return this.error();
+        return this.softAp.handles(name) ? this.softAp.execute(name, rest, args, num) : this.error();
     }
   }
 
@@ -667,6 +694,7 @@ export class EspAtSimulator extends Duplex {
     this.wifiState = 3;
     this.processing = true;
     const st = this.station!;
+    this.softAp.stationJoining(this.networks.get(st.ssid)?.channel ?? (this.networks.has(st.ssid) ? 6 : undefined));
     const forced = this.faults.joinFailures.shift();
     const outcome = forced ?? this.judge(st);
     this.later(outcome === 1 ? st.japTimeoutS * 1000 : this.joinDelayMs, () => {
