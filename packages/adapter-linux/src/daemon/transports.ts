@@ -1,0 +1,307 @@
+// The daemon's transports (protocomm, Improv): started and stopped around the provisioning session (R11.3).
+import type { Clock, Provisioner, ScanResult, TimerHandle } from '@provision/core';
+import { adapterError, describe } from '../errors';
+import { parseListen, type DaemonProtocommConfig, type DaemonTransportsConfig } from './config';
+import type { Logger } from './log';
+import { readSecretFile } from './secret-file';
+
+/** What `status` shows of one transport: where it serves, never a secret. */
+export interface TransportStatus {
+  /** `protocomm`, `improv`, … */
+  name: string;
+  running: boolean;
+  [detail: string]: unknown;
+}
+
+/** What a transport starter needs from the daemon. */
+export interface TransportRuntime {
+  log: Logger;
+  clock: Clock;
+  /** The Wi-Fi port's scan, when it has one. */
+  scan?: () => ScanResult[] | Promise<ScanResult[]>;
+}
+
+/** One running transport. */
+export interface RunningTransport {
+  /** Where it serves (shown by `status`). */
+  status(): Record<string, unknown>;
+  /** Resolves when it stopped by itself (after success, or when the session ended). */
+  readonly stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one transport on a provisioner. Everything that can be checked before (files, secrets,
+ * packages) is checked in `prepare`, once, at daemon start, so a bad setup fails the start.
+ */
+export interface TransportStarter {
+  name: string;
+  prepare(): Promise<(prov: Provisioner) => Promise<RunningTransport>>;
+}
+
+/** Import an optional peer package, or say which package to install. */
+async function need<T>(pkg: string, key: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && describe(e).includes(pkg)) {
+      throw adapterError('not-supported', `${key} is configured but the package ${pkg} is not installed: npm install ${pkg} (next to @provision/adapter-linux), or remove ${key} from the config`, {
+        field: key,
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+
+/** The verifier file `provision-protocomm srp-verifier` writes: `{"username","salt","verifier"}` in hex. */
+function parseVerifier(text: string, file: string, username: string | undefined): { username?: string; salt: Uint8Array; verifier: Uint8Array } {
+  const field = 'transports.protocomm.verifierFile';
+  const bad = (why: string) =>
+    adapterError('invalid-config', `${field}: ${file} ${why}; write it with provision-protocomm srp-verifier --user USER --password-file FILE > ${file}`, { field });
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    throw bad('is not JSON');
+  }
+  const o = j as { username?: unknown; salt?: unknown; verifier?: unknown };
+  if (!o || typeof o !== 'object' || typeof o.salt !== 'string' || typeof o.verifier !== 'string' || !HEX.test(o.salt) || !HEX.test(o.verifier)) {
+    throw bad('must hold "salt" and "verifier" as hex strings');
+  }
+  if (o.verifier.length !== 768) throw bad('has a verifier that is not 384 bytes');
+  if (o.username !== undefined && typeof o.username !== 'string') throw bad('has a "username" that is not a string');
+  if (username !== undefined && o.username !== undefined && o.username !== username) {
+    throw adapterError('invalid-config', `transports.protocomm.username does not match the username ${file} was made for`, { field: 'transports.protocomm.username' });
+  }
+  return {
+    ...(typeof o.username === 'string' ? { username: o.username } : {}),
+    salt: new Uint8Array(Buffer.from(o.salt, 'hex')),
+    verifier: new Uint8Array(Buffer.from(o.verifier, 'hex')),
+  };
+}
+
+function protocommStarter(c: DaemonProtocommConfig, graceMs: number, always: boolean, rt: TransportRuntime): TransportStarter {
+  const key = 'transports.protocomm';
+  return {
+    name: 'protocomm',
+    async prepare() {
+      const pc = await need('@provision/protocomm', key, () => import('@provision/protocomm'));
+      const security = c.security ?? 2;
+      let pop: string | undefined = c.pop;
+      if (c.popFile) pop = (await readSecretFile(c.popFile, `${key}.popFile`)).replace(/\r?\n$/, '');
+      if (c.popFile && pop === '') throw adapterError('invalid-config', `${key}.popFile: ${c.popFile} is empty`, { field: `${key}.popFile` });
+      let verifier: ReturnType<typeof parseVerifier> | undefined;
+      if (security === 2) verifier = parseVerifier(await readSecretFile(c.verifierFile!, `${key}.verifierFile`), c.verifierFile!, c.username);
+      const insecure = security === 0 ? 'security 0: credentials cross the network in plaintext' : security === 1 && pop === undefined ? 'security 1 without a proof of possession: anyone in range can provision' : undefined;
+      const { host, port } = parseListen(c.listen ?? '0.0.0.0:80')!;
+      const baudRate = c.consoleBaudRate ?? 115200;
+      const serial = c.console ? await need('serialport', `${key}.console`, () => import('serialport')) : undefined;
+      return async (prov) => {
+        if (insecure) rt.log('transport-insecure', { transport: 'protocomm', security, message: `${insecure} (allowInsecure is set)` });
+        const http = pc.httpTransport({ host, port });
+        const transports: import('@provision/protocomm').ProtocommTransport[] = [http];
+        let consolePort: import('serialport').SerialPort | undefined;
+        if (serial && c.console) {
+          const sp = new serial.SerialPort({ path: c.console, baudRate, autoOpen: false });
+          await new Promise<void>((resolve, reject) => sp.open((err) => (err ? reject(err) : resolve())));
+          consolePort = sp;
+          transports.push(pc.consoleTransport(sp, { name: `console ${c.console}` }));
+        }
+        let service: import('@provision/protocomm').ProtocommService;
+        try {
+          service = await pc.attachProtocomm(prov, {
+            security,
+            ...(pop === undefined ? {} : { pop }),
+            ...(security === 1 && pop === undefined ? { allowNoPop: true } : {}),
+            ...(verifier ? { verifier: { salt: verifier.salt, verifier: verifier.verifier } } : {}),
+            transports,
+            clock: rt.clock,
+            graceMs,
+            stopAfterSuccess: !always,
+            ...(rt.scan ? { scan: rt.scan } : {}),
+            log: (level, message) => rt.log('protocomm', { level, message }),
+          });
+        } catch (e) {
+          consolePort?.close();
+          throw e;
+        }
+        const closeConsole = (): Promise<void> =>
+          new Promise<void>((resolve) => {
+            const sp = consolePort;
+            consolePort = undefined;
+            if (!sp || !sp.isOpen) return resolve();
+            sp.close(() => resolve());
+          });
+        const stopped = service.stopped.then(closeConsole);
+        const where = http.address();
+        return {
+          status: () => ({
+            security,
+            listen: where ? `${where.address.includes(':') ? `[${where.address}]` : where.address}:${where.port}` : `${host}:${port}`,
+            ...(c.console ? { console: c.console } : {}),
+            ...(verifier?.username ?? c.username ? { username: verifier?.username ?? c.username } : {}),
+            ...(insecure ? { insecure: true } : {}),
+          }),
+          stopped,
+          stop: () => service.stop().then(closeConsole),
+        };
+      };
+    },
+  };
+}
+
+function improvStarter(c: object, rt: TransportRuntime): TransportStarter {
+  const key = 'transports.improv';
+  return {
+    name: 'improv',
+    async prepare() {
+      const im = await need('@provision/improv', key, () => import('@provision/improv/serial'));
+      const checked = im.validateImprovConfig(c, key);
+      return async (prov) => {
+        let closed = false;
+        let ended: () => void = () => undefined;
+        const stopped = new Promise<void>((r) => (ended = r));
+        const t = await im.startImprovTransport(prov, c, {
+          clock: rt.clock,
+          ...(rt.scan ? { scan: rt.scan } : {}),
+          log: (message: string) => rt.log('improv', { message }),
+        });
+        return {
+          status: () => ({ path: checked.path, baudRate: checked.baudRate }),
+          stopped,
+          async stop() {
+            if (closed) return;
+            closed = true;
+            await t.close();
+            ended();
+          },
+        };
+      };
+    },
+  };
+}
+
+/** The daemon's transports, following the provisioner in charge. */
+export interface Transports {
+  /** Follow `prov` (the daemon's provisioner, again after it was replaced): stop those of the old one, start per R11.3. */
+  follow(prov: Provisioner): Promise<void>;
+  /** For `status`: each configured transport, whether it runs, and where. */
+  status(): TransportStatus[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Check the configured transports (packages installed, secret files private, verifier well formed)
+ * and return a controller that runs them per R11.3: while the device is unprovisioned or a session is
+ * active (or always, with `always: true`), stopped `graceMs` after `cred-success` and when the session
+ * ends. Several run at once on the one session: the first credentials win.
+ */
+export async function prepareTransports(config: DaemonTransportsConfig | undefined, rt: TransportRuntime): Promise<Transports> {
+  const always = config?.always === true;
+  const graceMs = config?.graceMs ?? 30_000;
+  const starters: TransportStarter[] = [];
+  if (config?.protocomm) starters.push(protocommStarter(config.protocomm, graceMs, always, rt));
+  if (config?.improv) starters.push(improvStarter(config.improv, rt));
+  const ready = await Promise.all(starters.map(async (s) => ({ name: s.name, start: await s.prepare() })));
+
+  const running = new Map<string, RunningTransport>();
+  const starting = new Set<string>();
+  let prov: Provisioner | undefined;
+  let offs: (() => void)[] = [];
+  let graceTimer: TimerHandle | undefined;
+  let closed = false;
+
+  const clearGrace = (): void => {
+    if (graceTimer !== undefined) rt.clock.clearTimeout(graceTimer);
+    graceTimer = undefined;
+  };
+
+  async function stopAll(why: string): Promise<void> {
+    clearGrace();
+    const all = [...running.entries()];
+    running.clear();
+    await Promise.all(
+      all.map(([name, t]) =>
+        t.stop().then(
+          () => rt.log('transport-stopped', { transport: name, why }),
+          (e: unknown) => rt.log('transport-error', { transport: name, message: `stopping failed: ${describe(e)}` }),
+        ),
+      ),
+    );
+  }
+
+  function wanted(p: Provisioner): boolean {
+    const s = p.getSessionState();
+    return always || !p.isWifiConfigured() || (s !== 'idle' && s !== 'stopping' && s !== 'success');
+  }
+
+  async function startAll(p: Provisioner): Promise<void> {
+    for (const r of ready) {
+      if (closed || prov !== p || running.has(r.name) || starting.has(r.name)) continue;
+      starting.add(r.name);
+      try {
+        const t = await r.start(p);
+        if (closed || prov !== p) {
+          await t.stop();
+          continue;
+        }
+        running.set(r.name, t);
+        rt.log('transport-started', { transport: r.name, ...t.status() });
+        void t.stopped.then(() => {
+          if (running.get(r.name) !== t) return;
+          running.delete(r.name);
+          rt.log('transport-stopped', { transport: r.name, why: 'success or session end' });
+          // With always: true, serve again on a new session.
+          if (always && !closed && prov === p) void startAll(p);
+        });
+      } catch (e) {
+        rt.log('transport-error', { transport: r.name, message: `cannot start: ${describe(e)}` });
+      } finally {
+        starting.delete(r.name);
+      }
+    }
+  }
+
+  return {
+    async follow(p) {
+      for (const off of offs) off();
+      offs = [];
+      await stopAll('provisioner replaced');
+      prov = p;
+      if (ready.length === 0) return;
+      offs = [
+        // A session started by someone else (the button's re-provisioning, the app): serve it.
+        p.on('start', () => void startAll(p)),
+        p.on('cred-success', () => {
+          if (always) return;
+          clearGrace();
+          // protocomm stops itself once its client was told; this covers the rest (Improv already sent its result).
+          graceTimer = rt.clock.setTimeout(() => {
+            graceTimer = undefined;
+            void stopAll('provisioned');
+          }, graceMs);
+        }),
+        p.on('end', () => {
+          if (!always && graceTimer === undefined) void stopAll('session ended');
+        }),
+      ];
+      if (wanted(p)) await startAll(p);
+    },
+    status() {
+      return ready.map((r) => {
+        const t = running.get(r.name);
+        return { name: r.name, running: !!t, ...(t ? t.status() : {}) };
+      });
+    },
+    async stop() {
+      closed = true;
+      for (const off of offs) off();
+      offs = [];
+      await stopAll('daemon stopping');
+    },
+  };
+}
