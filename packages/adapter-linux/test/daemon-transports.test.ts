@@ -1,6 +1,9 @@
 // The daemon's transports for real: provision-linux serving protocomm over HTTP and Improv on a PTY.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
+import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProtocommClient, createSrpVerifier } from '@provision/protocomm';
 import { parseDaemonConfig } from '../src/daemon/config';
@@ -185,6 +188,78 @@ describe.skipIf(!!noDgram)(`R11.3 provision-linux transports, the daemon started
     } finally {
       await wpa.cleanup();
       await w.cleanup();
+    }
+  }, 60000);
+
+  it.skipIf(!HAS_SOCAT)('R11.3 sec2 on HTTP and on a console PTY at once: the console client provisions, both stop after success', async () => {
+    const pair = await createPtyPair();
+    const { w, wpa, cfgFile, env } = await world(async (dir) => {
+      const v = createSrpVerifier({ username: 'wifiprov', password: PASSWORD });
+      const f = path.join(dir, 'verifier.json');
+      await fs.writeFile(f, JSON.stringify({ username: 'wifiprov', salt: hex(v.salt), verifier: hex(v.verifier) }), { mode: 0o600 });
+      return { graceMs: 1000, protocomm: { security: 2, verifierFile: f, listen: '127.0.0.1:0', console: pair.device } };
+    });
+    const d = startCli(cli, ['run', '--config', cfgFile], env);
+    const host = new SerialPort({ path: pair.host, baudRate: 115200, autoOpen: false });
+    try {
+      await new Promise<void>((resolve, reject) => host.open((e) => (e ? reject(e) : resolve())));
+      const started = await d.waitEvent((e) => e.event === 'transport-started', 'transport-started');
+      expect(started).toMatchObject({ transport: 'protocomm', console: pair.device });
+      const client = createProtocommClient({ duplex: host, security: 2, username: 'wifiprov', password: PASSWORD, timeoutMs: 5000 });
+      await provisionOverHttp(d, client);
+      await client.close();
+      await d.waitEvent((e) => e.event === 'transport-stopped', 'transport-stopped');
+      expect((await status(cfgFile, w.env)).transports).toEqual([{ name: 'protocomm', running: false }]);
+      expect(d.stdout()).not.toContain(HOME.psk);
+      expect(await d.stop()).toBe(0);
+    } finally {
+      if (host.isOpen) await new Promise<void>((r) => host.close(() => r()));
+      await d.stop();
+      await pair.close();
+      await wpa.cleanup();
+      await w.cleanup();
+    }
+  }, 60000);
+
+  it('a configured transport whose package is not installed: exit 2 saying what to install', async () => {
+    // The CLI bundled as a user would run it without @provision/protocomm: only the adapter's own dependencies beside it.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'provision-nopkg-'));
+    const w = await daemonWorld();
+    try {
+      const nm = path.join(dir, 'node_modules');
+      await fs.mkdir(path.join(nm, '@homebridge'), { recursive: true });
+      const own = path.resolve(__dirname, '../node_modules');
+      for (const m of ['unix-dgram', '@homebridge/dbus-native', 'eventemitter3']) await fs.symlink(await fs.realpath(path.join(own, m)), path.join(nm, m));
+      const lone = path.join(dir, 'cli.mjs');
+      await build({
+        entryPoints: [path.resolve(__dirname, '../src/cli.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        conditions: ['source'],
+        external: ['unix-dgram', '@homebridge/dbus-native', 'eventemitter3', 'serialport', '@provision/protocomm', '@provision/improv', '@provision/improv/serial'],
+        outfile: lone,
+        logLevel: 'silent',
+      });
+      const f = path.join(w.dir, 'pop');
+      await fs.writeFile(f, POP, { mode: 0o600 });
+      const cfg = await w.config({ wifi: false, transports: { protocomm: { security: 1, popFile: f, listen: '127.0.0.1:0' } } });
+      const r = await runCli(lone, ['run', '--config', cfg], w.env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('transports.protocomm is configured but the package @provision/protocomm is not installed: npm install @provision/protocomm');
+      const cfg2 = await w.config({ wifi: false, transports: { improv: { path: '/dev/ttyGS0' } } });
+      const r2 = await runCli(lone, ['run', '--config', cfg2], w.env);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr).toContain('npm install @provision/improv');
+      // Without transports the same CLI runs.
+      const cfg3 = await w.config({ wifi: false });
+      const d = startCli(lone, ['run', '--config', cfg3], w.env);
+      await d.waitEvent((e) => e.event === 'daemon-started', 'daemon-started');
+      expect(await d.stop()).toBe(0);
+    } finally {
+      await w.cleanup();
+      await fs.rm(dir, { recursive: true, force: true });
     }
   }, 60000);
 

@@ -109,7 +109,8 @@ function protocommStarter(c: DaemonProtocommConfig, graceMs: number, always: boo
           const sp = new serial.SerialPort({ path: c.console, baudRate, autoOpen: false });
           await new Promise<void>((resolve, reject) => sp.open((err) => (err ? reject(err) : resolve())));
           consolePort = sp;
-          transports.push(pc.consoleTransport(sp, { name: `console ${c.console}` }));
+          // IDF's 256-byte lines are too short for security 2's Cmd0 (about 800 hex digits).
+          transports.push(pc.consoleTransport(sp, { name: `console ${c.console}`, ...(security === 2 ? { maxLineBytes: 2048 } : {}) }));
         }
         let service: import('@provision/protocomm').ProtocommService;
         try {
