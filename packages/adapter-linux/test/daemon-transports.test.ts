@@ -10,7 +10,7 @@ import { parseDaemonConfig } from '../src/daemon/config';
 import { buildCli, daemonWorld, runCli, startCli, type DaemonProc } from './daemon-harness';
 import { unixDgramMissing, waitUntil } from './helpers';
 import { startScriptedWpa } from './wpa-fake-socket';
-import { createPtyPair, HAS_SOCAT, loadImprovSerial, openWebSerial } from '../../improv/test/pty';
+import { createPtyPair, HAS_SOCAT, loadImprovSerial, openWebSerial } from './improv-peer';
 
 const HOME = { ssid: 'HomeNet', psk: 'correct horse battery', bssid: '02:00:00:00:01:00' };
 const PASSWORD = 'sesame-open-9';
