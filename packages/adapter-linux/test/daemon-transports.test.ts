@@ -221,6 +221,21 @@ describe.skipIf(!!noDgram)(`R11.3 provision-linux transports, the daemon started
     }
   }, 60000);
 
+  it('R9.1 a bad transports.improv fails the start naming the key, suggesting, never echoing the value', async () => {
+    const w = await daemonWorld();
+    try {
+      const r = await runCli(cli, ['run', '--config', await w.config({ wifi: false, transports: { improv: { path: '/dev/null', baudrate: 115200 } } })], w.env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('transports.improv.baudrate is not a known key (did you mean baudRate?)');
+      const r2 = await runCli(cli, ['run', '--config', await w.config({ wifi: false, transports: { improv: { path: '/dev/null', baudRate: 'hunter2hunter2' } } })], w.env);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr).toContain('transports.improv.baudRate: must be one of');
+      expect(r2.stderr).not.toContain('hunter2');
+    } finally {
+      await w.cleanup();
+    }
+  }, 30000);
+
   it('a configured transport whose package is not installed: exit 2 saying what to install', async () => {
     // The CLI bundled as a user would run it without @provision/protocomm: only the adapter's own dependencies beside it.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'provision-nopkg-'));

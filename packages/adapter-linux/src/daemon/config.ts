@@ -154,7 +154,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The known key `k` was probably meant as: same letters in another case, or within two edits. */
-function suggest(k: string, keys: string[]): string | undefined {
+export function suggest(k: string, keys: string[]): string | undefined {
   const lower = k.toLowerCase();
   return keys.find((c) => c.toLowerCase() === lower) ?? keys.find((c) => distance(c.toLowerCase(), lower) <= Math.min(2, Math.floor(c.length / 3)));
 }

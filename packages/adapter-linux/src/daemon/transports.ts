@@ -1,7 +1,7 @@
 // The daemon's transports (protocomm, Improv): started and stopped around the provisioning session (R11.3).
 import type { Clock, Provisioner, ScanResult, TimerHandle } from '@provision/core';
 import { adapterError, describe } from '../errors';
-import { parseListen, type DaemonProtocommConfig, type DaemonTransportsConfig } from './config';
+import { parseListen, suggest, type DaemonProtocommConfig, type DaemonTransportsConfig } from './config';
 import type { Logger } from './log';
 import { readSecretFile } from './secret-file';
 
@@ -161,7 +161,12 @@ function improvStarter(c: object, rt: TransportRuntime): TransportStarter {
     name: 'improv',
     async prepare() {
       const im = await need('@provision/improv', key, () => import('@provision/improv/serial'));
-      const checked = im.validateImprovConfig(c, key);
+      let checked: ReturnType<typeof im.validateImprovConfig>;
+      try {
+        checked = im.validateImprovConfig(c, key);
+      } catch (e) {
+        throw improvConfigError(e);
+      }
       return async (prov) => {
         let closed = false;
         let ended: () => void = () => undefined;
@@ -184,6 +189,22 @@ function improvStarter(c: object, rt: TransportRuntime): TransportStarter {
       };
     },
   };
+}
+
+/**
+ * An error of `@provision/improv`'s validator as the daemon words its own: without the offending value
+ * (`; got …`), which may be a secret pasted into the wrong key, and with a "did you mean" for an
+ * unknown key.
+ */
+function improvConfigError(e: unknown): Error {
+  const field = (e as { field?: unknown }).field;
+  let msg = describe(e).replace(/[;,] got [\s\S]*$/, '');
+  const unknown = /^(transports\.improv\.([^:]+)): unknown key; allowed: (.+)$/.exec(msg);
+  if (unknown) {
+    const s = suggest(unknown[2]!, unknown[3]!.split(', '));
+    msg = `${unknown[1]} is not a known key${s ? ` (did you mean ${s}?)` : ''}; allowed: ${unknown[3]}`;
+  }
+  return adapterError('invalid-config', msg, { ...(typeof field === 'string' ? { field } : {}), cause: e });
 }
 
 /** The daemon's transports, following the provisioner in charge. */
