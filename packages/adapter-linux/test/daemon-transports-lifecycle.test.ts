@@ -1,6 +1,7 @@
 // R11.3 in-process: when the daemon's transports start and stop around the session, on simulated time.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulatedDevice } from '@provision/core/testing';
 import { prepareTransports, type Transports } from '../src/daemon/transports';
@@ -15,7 +16,7 @@ describe('R11.3 the transports follow the session', () => {
     cleanups = [];
   });
 
-  async function rig(extra: { always?: boolean } = {}) {
+  async function rig(extra: { always?: boolean; listen?: string } = {}) {
     const t = await tempDir('transports');
     cleanups.push(() => t.cleanup());
     const pop = path.join(t.dir, 'pop');
@@ -23,7 +24,7 @@ describe('R11.3 the transports follow the session', () => {
     const dev = createSimulatedDevice({ networks: { HomeNet: HOME.passphrase }, config: { button: { holdMs: -1 } } });
     const lines: { event: string; fields: Record<string, unknown> }[] = [];
     const transports: Transports = await prepareTransports(
-      { graceMs: 5000, ...extra, protocomm: { security: 1, popFile: pop, listen: '127.0.0.1:0' } },
+      { graceMs: 5000, ...(extra.always ? { always: true } : {}), protocomm: { security: 1, popFile: pop, listen: extra.listen ?? '127.0.0.1:0' } },
       { log: (event, fields = {}) => lines.push({ event, fields: fields as Record<string, unknown> }), clock: dev.clock, scan: () => dev.wifi.scan!() },
     );
     cleanups.push(() => transports.stop());
@@ -78,6 +79,23 @@ describe('R11.3 the transports follow the session', () => {
     dev.clock.advance(120_000);
     await waitUntil(() => running(), 5000, 'serving again after the session ended');
     expect(dev.prov.getSessionState()).toBe('started');
+  });
+
+  it('an address that is not available yet (the SoftAP not up): logged, tried again every 5 s until it works', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as AddressInfo).port;
+    const { dev, transports, lines, running } = await rig({ listen: `127.0.0.1:${port}` });
+    await transports.follow(dev.prov);
+    expect(running()).toBe(false);
+    expect(lines.find((l) => l.event === 'transport-error')?.fields).toMatchObject({ transport: 'protocomm', retryMs: 5000 });
+    expect(String(lines.find((l) => l.event === 'transport-error')?.fields.message)).toMatch(/EADDRINUSE/);
+    await new Promise<void>((r) => blocker.close(() => r()));
+    dev.clock.advance(4999);
+    expect(running()).toBe(false);
+    dev.clock.advance(1);
+    await waitUntil(() => running(), 5000, 'started on the retry');
+    expect(transports.status()[0]).toMatchObject({ listen: `127.0.0.1:${port}` });
   });
 
   it('a replaced provisioner (Wi-Fi up late): the old one\'s transports stop, the new one\'s start', async () => {

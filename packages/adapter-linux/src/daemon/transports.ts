@@ -3,7 +3,11 @@ import type { Clock, Provisioner, ScanResult, TimerHandle } from '@provision/cor
 import { adapterError, describe } from '../errors';
 import { parseListen, suggest, type DaemonProtocommConfig, type DaemonTransportsConfig } from './config';
 import type { Logger } from './log';
+import { repeatLogger, type RepeatLogger } from './repeat-log';
 import { readSecretFile } from './secret-file';
+
+/** A transport that cannot start (its address not up yet, its serial device not there) is tried again this often. */
+const RETRY_MS = 5000;
 
 /** What `status` shows of one transport: where it serves, never a secret. */
 export interface TransportStatus {
@@ -225,6 +229,9 @@ export interface Transports {
 export async function prepareTransports(config: DaemonTransportsConfig | undefined, rt: TransportRuntime): Promise<Transports> {
   const always = config?.always === true;
   const graceMs = config?.graceMs ?? 30_000;
+  // One starter per key of `transports` (TRANSPORT_KEYS in config.ts). A new transport (the captive
+  // portal) adds its key there and its starter here; one that shares protocomm's HTTP server passes
+  // that server to protocomm's httpTransport({ server }).
   const starters: TransportStarter[] = [];
   if (config?.protocomm) starters.push(protocommStarter(config.protocomm, graceMs, always, rt));
   if (config?.improv) starters.push(improvStarter(config.improv, rt));
@@ -235,7 +242,14 @@ export async function prepareTransports(config: DaemonTransportsConfig | undefin
   let prov: Provisioner | undefined;
   let offs: (() => void)[] = [];
   let graceTimer: TimerHandle | undefined;
+  let retryTimer: TimerHandle | undefined;
   let closed = false;
+  const failures = new Map<string, RepeatLogger>();
+  const failLog = (name: string): RepeatLogger => {
+    let l = failures.get(name);
+    if (!l) failures.set(name, (l = repeatLogger(rt.log, rt.clock)));
+    return l;
+  };
 
   const clearGrace = (): void => {
     if (graceTimer !== undefined) rt.clock.clearTimeout(graceTimer);
@@ -244,6 +258,8 @@ export async function prepareTransports(config: DaemonTransportsConfig | undefin
 
   async function stopAll(why: string): Promise<void> {
     clearGrace();
+    if (retryTimer !== undefined) rt.clock.clearTimeout(retryTimer);
+    retryTimer = undefined;
     const all = [...running.entries()];
     running.clear();
     await Promise.all(
@@ -272,6 +288,7 @@ export async function prepareTransports(config: DaemonTransportsConfig | undefin
           continue;
         }
         running.set(r.name, t);
+        failLog(r.name).clear();
         rt.log('transport-started', { transport: r.name, ...t.status() });
         void t.stopped.then(() => {
           if (running.get(r.name) !== t) return;
@@ -281,7 +298,14 @@ export async function prepareTransports(config: DaemonTransportsConfig | undefin
           if (always && !closed && prov === p) void startAll(p);
         });
       } catch (e) {
-        rt.log('transport-error', { transport: r.name, message: `cannot start: ${describe(e)}` });
+        // The SoftAP's address may come up after the daemon, a USB gadget port after the host plugs in.
+        failLog(r.name).report('transport-error', `cannot start: ${describe(e)}`, { transport: r.name, retryMs: RETRY_MS });
+        if (retryTimer === undefined) {
+          retryTimer = rt.clock.setTimeout(() => {
+            retryTimer = undefined;
+            if (!closed && prov === p && wanted(p)) void startAll(p);
+          }, RETRY_MS);
+        }
       } finally {
         starting.delete(r.name);
       }
@@ -301,6 +325,8 @@ export async function prepareTransports(config: DaemonTransportsConfig | undefin
         p.on('cred-success', () => {
           if (always) return;
           clearGrace();
+          if (retryTimer !== undefined) rt.clock.clearTimeout(retryTimer);
+          retryTimer = undefined;
           // protocomm stops itself once its client was told; this covers the rest (Improv already sent its result).
           graceTimer = rt.clock.setTimeout(() => {
             graceTimer = undefined;
