@@ -320,7 +320,7 @@ export async function prepareTransports(config: DaemonTransportsConfig | undefin
       prov = p;
       if (ready.length === 0) return;
       offs = [
-        // A session started by someone else (the button's re-provisioning, the app): serve it.
+        // A session started by someone else (an app's startSession() or resetForReprovision()): serve it.
         p.on('start', () => void startAll(p)),
         p.on('cred-success', () => {
           if (always) return;
