@@ -1,5 +1,6 @@
 // The daemon's transports for real: provision-linux serving protocomm over HTTP and Improv on a PTY.
 import { promises as fs } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -37,7 +38,9 @@ describe('R9.1 transports config', () => {
     expect(() => parseDaemonConfig({ transports: { improv: 'ttyGS0' } })).toThrow(/transports.improv must be an object/);
     expect(() => parseDaemonConfig({ transports: { graceMs: -1 } })).toThrow(/transports.graceMs must be/);
     expect(() => parseDaemonConfig({ wifi: { configFile: 'wpa.conf' } })).toThrow(/wifi.configFile must be an absolute path/);
-    const ok = { transports: { always: false, graceMs: 500, protocomm: { security: 2, verifierFile: '/etc/provision/verifier.json', listen: '192.168.4.1:80', console: '/dev/ttyGS0' }, improv: { path: '/dev/ttyGS0' } } };
+    expect(() => parseDaemonConfig({ transports: { portal: { ssidPrefx: 'PROV' } } })).toThrow(/transports.portal.ssidPrefx is not a known key/);
+    expect(() => parseDaemonConfig({ transports: { portal: { port: 0 } } })).toThrow(/transports.portal.port must be/);
+    const ok = { transports: { always: false, graceMs: 500, protocomm: { security: 2, verifierFile: '/etc/provision/verifier.json', listen: '192.168.4.1:80', console: '/dev/ttyGS0' }, improv: { path: '/dev/ttyGS0' }, portal: { password: 'print-this-on-the-label' } } };
     expect(parseDaemonConfig(ok)).toEqual(ok);
   });
 });
@@ -235,6 +238,38 @@ describe.skipIf(!!noDgram)(`R11.3 provision-linux transports, the daemon started
       await w.cleanup();
     }
   }, 30000);
+
+  it('R11.3 the portal and protocomm on one server: the app provisions through the portal\'s port, the page is served beside it', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const { w, wpa, cfgFile, env } = await world(async (dir) => {
+      const f = path.join(dir, 'pop');
+      await fs.writeFile(f, POP, { mode: 0o600 });
+      return { graceMs: 1000, portal: { noAccessPoint: true, listenHost: '127.0.0.1', port, graceMs: 1000 }, protocomm: { security: 1, popFile: f } };
+    });
+    const d = startCli(cli, ['run', '--config', cfgFile], env);
+    try {
+      await d.waitEvent((e) => e.event === 'transport-started' && e.transport === 'protocomm', 'protocomm transport-started');
+      const st = await status(cfgFile, w.env);
+      expect(st.transports.map((t) => t.name)).toEqual(['portal', 'protocomm']);
+      expect(st.transports[1]).toMatchObject({ running: true, listen: `http://192.168.4.1:${port} (shared with the portal)` });
+      // The portal keeps its own routes: another Host is sent to the device's address (a captive portal).
+      const page = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
+      expect([page.status, page.headers.get('location')]).toEqual([302, `http://192.168.4.1:${port}/`]);
+      const client = createProtocommClient({ url: `http://127.0.0.1:${port}`, security: 1, pop: POP, timeoutMs: 5000 });
+      await provisionOverHttp(d, client);
+      await client.close();
+      await waitUntil(async () => (await status(cfgFile, w.env)).transports.every((t) => t.running === false), 10000, 'both to stop after success');
+      expect(d.stdout()).not.toContain(HOME.psk);
+      expect(await d.stop()).toBe(0);
+    } finally {
+      await d.stop();
+      await wpa.cleanup();
+      await w.cleanup();
+    }
+  }, 60000);
 
   it('a configured transport whose package is not installed: exit 2 saying what to install', async () => {
     // The CLI bundled as a user would run it without @provision/protocomm: only the adapter's own dependencies beside it.

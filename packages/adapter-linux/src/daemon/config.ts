@@ -3,6 +3,7 @@ import { validateConfig, type ProvisionConfig } from '@provision/core';
 import { fromMgosConfig } from '@provision/core/mgos';
 import { adapterError, describe } from '../errors';
 import type { GpioBias } from '../gpio/libgpiod';
+import { parsePortalConfig, type DaemonPortalConfig } from '../portal/config';
 import type { WifiBackend } from '../wifi/detect';
 import type { EapOptions } from '../wifi/wpa-supplicant';
 
@@ -57,7 +58,10 @@ export interface DaemonProtocommConfig {
   verifierFile?: string;
   /** Security 2: the username the app sends; when set it must match the verifier file's. */
   username?: string;
-  /** Where the HTTP server listens, `address:port`. Default `0.0.0.0:80`; the SoftAP's is `192.168.4.1:80`. */
+  /**
+   * Where the HTTP server listens, `address:port`. Default: on the portal's server when `portal` runs
+   * (one server for both, as the phone app expects port 80), else `0.0.0.0:80`.
+   */
   listen?: string;
   /** Also serve the console line protocol on this serial device, e.g. `/dev/ttyGS0` (needs `serialport`). */
   console?: string;
@@ -77,6 +81,8 @@ export interface DaemonTransportsConfig {
   always?: boolean;
   /** After success, stop this long later (the client has been told by then), ms. Default 30000. */
   graceMs?: number;
+  /** The captive web portal on the provisioning access point (see the portal guide); `true` for the defaults. */
+  portal?: boolean | Partial<DaemonPortalConfig>;
   /** Espressif's protocol. */
   protocomm?: DaemonProtocommConfig;
   /** Improv Wi-Fi over serial (`{ path, baudRate, firmware, version, deviceName, nextUrl, connectTimeoutMs }`); needs `@provision/improv`. */
@@ -128,7 +134,7 @@ export interface DaemonConfig {
 
 const TOP = ['stateDir', 'runtimeDir', 'statusGroup', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'transports', 'gpioChip', 'gpioDevDir'];
 /** The transports the daemon knows; a new one adds its key here and its starter in `transports.ts`. */
-export const TRANSPORT_KEYS = ['protocomm', 'improv'];
+export const TRANSPORT_KEYS = ['portal', 'protocomm', 'improv'];
 const PROTOCOMM_KEYS = ['security', 'popFile', 'pop', 'verifierFile', 'username', 'listen', 'console', 'consoleBaudRate', 'allowInsecure'];
 
 type Obj = Record<string, unknown>;
@@ -359,6 +365,7 @@ function transports(t: unknown): void {
   if (t.graceMs !== undefined && !(typeof t.graceMs === 'number' && Number.isInteger(t.graceMs) && t.graceMs >= 0 && t.graceMs <= 600_000)) {
     throw bad('transports.graceMs', 'must be an integer number of milliseconds 0..600000');
   }
+  if (t.portal !== undefined) parsePortalConfig(t.portal);
   if (t.protocomm !== undefined) protocomm(t.protocomm);
   // Improv's keys are checked by @provision/improv's own validator when the transport starts.
   if (t.improv !== undefined && !isObj(t.improv)) throw bad('transports.improv', 'must be an object {path, baudRate?, ...}');
@@ -430,15 +437,20 @@ export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
     throw adapterError('invalid-config', `config file ${file} is not valid JSON${jsonWhere(text, describe(e))}`);
   }
   const cfg = parseDaemonConfig(json);
-  if (cfg.transports?.protocomm?.pop !== undefined) {
+  const portal = cfg.transports?.portal;
+  const secret =
+    cfg.transports?.protocomm?.pop !== undefined
+      ? { key: 'transports.protocomm.pop', fix: 'move it to popFile (mode 0600) or ' }
+      : typeof portal === 'object' && portal.password !== undefined
+        ? { key: 'transports.portal.password', fix: '' }
+        : undefined;
+  if (secret) {
     // A secret in the config file is only as private as the file.
     const st = await fs.stat(file);
     if ((st.mode & 0o077) !== 0) {
-      throw adapterError(
-        'invalid-config',
-        `transports.protocomm.pop is a secret, but ${file} can be read by others (mode ${(st.mode & 0o777).toString(8)}): move it to popFile (mode 0600) or chmod 600 ${file}`,
-        { field: 'transports.protocomm.pop' },
-      );
+      throw adapterError('invalid-config', `${secret.key} is a secret, but ${file} can be read by others (mode ${(st.mode & 0o777).toString(8)}): ${secret.fix}chmod 600 ${file}`, {
+        field: secret.key,
+      });
     }
   }
   return cfg;

@@ -228,6 +228,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       log,
       clock,
       scan: async () => (wifi?.port.scan ? wifi.port.scan() : []),
+      wifi: () => wifi?.port,
+      ...(w.ifname ? { ifname: w.ifname } : {}),
     });
     cleanups.push(() => transports.stop());
     await launch();

@@ -1,5 +1,9 @@
 // The daemon's transports (protocomm, Improv): started and stopped around the provisioning session (R11.3).
-import type { Clock, Provisioner, ScanResult, TimerHandle } from '@provision/core';
+import type { IncomingMessage } from 'node:http';
+import type { Clock, Provisioner, ScanResult, TimerHandle, WifiPort } from '@provision/core';
+import { parsePortalConfig } from '../portal/config';
+import { launchPortal } from '../portal/launch';
+import type { PortalServer } from '../portal/server';
 import { adapterError, describe } from '../errors';
 import { parseListen, suggest, type DaemonProtocommConfig, type DaemonTransportsConfig } from './config';
 import type { Logger } from './log';
@@ -23,6 +27,15 @@ export interface TransportRuntime {
   clock: Clock;
   /** The Wi-Fi port's scan, when it has one. */
   scan?: () => ScanResult[] | Promise<ScanResult[]>;
+  /** The station's Wi-Fi port now (the portal scans it and names transient failures from its events). */
+  wifi?: () => WifiPort | undefined;
+  /** The station interface. Default `wlan0`. */
+  ifname?: string;
+}
+
+/** What transports share while they run: the portal's HTTP server, which protocomm mounts on. */
+interface Shared {
+  portalServer?: PortalServer;
 }
 
 /** One running transport. */
@@ -88,7 +101,46 @@ function parseVerifier(text: string, file: string, username: string | undefined)
   };
 }
 
-function protocommStarter(c: DaemonProtocommConfig, graceMs: number, always: boolean, rt: TransportRuntime): TransportStarter {
+/** protocomm on the portal's server: its endpoints are POST requests to paths it has; the portal keeps the rest. */
+function portalMounted(server: PortalServer, pc: typeof import('@provision/protocomm')): import('@provision/protocomm').ProtocommTransport {
+  let unmount: (() => void) | undefined;
+  return {
+    name: 'http (shared with the portal)',
+    start(p) {
+      const endpoint = (req: IncomingMessage) => (req.url ?? '').split('?')[0]!.slice(1);
+      unmount = server.mount((req) => req.method === 'POST' && p.hasEndpoint(endpoint(req)), pc.createHttpHandler(p));
+    },
+    stop() {
+      unmount?.();
+      unmount = undefined;
+    },
+  };
+}
+
+function portalStarter(c: unknown, rt: TransportRuntime, shared: Shared): TransportStarter | undefined {
+  const cfg = parsePortalConfig(c);
+  if (!cfg.enabled) return undefined;
+  return {
+    name: 'portal',
+    async prepare() {
+      return async (prov) => {
+        const wifi = rt.wifi?.();
+        const portal = await launchPortal(prov, cfg, { ...(wifi ? { wifi } : {}), ...(rt.ifname ? { ifname: rt.ifname } : {}), log: rt.log });
+        shared.portalServer = portal.server;
+        const stopped = portal.stopped.then(() => {
+          if (shared.portalServer === portal.server) shared.portalServer = undefined;
+        });
+        return {
+          status: () => ({ url: portal.url(), ...portal.state() }),
+          stopped,
+          stop: () => portal.stop(),
+        };
+      };
+    },
+  };
+}
+
+function protocommStarter(c: DaemonProtocommConfig, graceMs: number, always: boolean, rt: TransportRuntime, shared: Shared | undefined): TransportStarter {
   const key = 'transports.protocomm';
   return {
     name: 'protocomm',
@@ -102,12 +154,23 @@ function protocommStarter(c: DaemonProtocommConfig, graceMs: number, always: boo
       if (security === 2) verifier = parseVerifier(await readSecretFile(c.verifierFile!, `${key}.verifierFile`), c.verifierFile!, c.username);
       const insecure = security === 0 ? 'security 0: credentials cross the network in plaintext' : security === 1 && pop === undefined ? 'security 1 without a proof of possession: anyone in range can provision' : undefined;
       const { host, port } = parseListen(c.listen ?? '0.0.0.0:80')!;
+      const onPortal = shared !== undefined && c.listen === undefined;
       const baudRate = c.consoleBaudRate ?? 115200;
       const serial = c.console ? await need('serialport', `${key}.console`, () => import('serialport')) : undefined;
       return async (prov) => {
         if (insecure) rt.log('transport-insecure', { transport: 'protocomm', security, message: `${insecure} (allowInsecure is set)` });
-        const http = pc.httpTransport({ host, port });
-        const transports: import('@provision/protocomm').ProtocommTransport[] = [http];
+        let http: import('@provision/protocomm').HttpTransport | undefined;
+        const transports: import('@provision/protocomm').ProtocommTransport[] = [];
+        let portalUrl: string | undefined;
+        if (onPortal) {
+          const server = shared.portalServer;
+          if (!server) throw new Error("the portal's server is not up (protocomm shares it when listen is not set)");
+          transports.push(portalMounted(server, pc));
+          portalUrl = server.origin();
+        } else {
+          http = pc.httpTransport({ host, port });
+          transports.push(http);
+        }
         let consolePort: import('serialport').SerialPort | undefined;
         if (serial && c.console) {
           const sp = new serial.SerialPort({ path: c.console, baudRate, autoOpen: false });
@@ -142,11 +205,11 @@ function protocommStarter(c: DaemonProtocommConfig, graceMs: number, always: boo
             sp.close(() => resolve());
           });
         const stopped = service.stopped.then(closeConsole);
-        const where = http.address();
+        const where = http?.address();
         return {
           status: () => ({
             security,
-            listen: where ? `${where.address.includes(':') ? `[${where.address}]` : where.address}:${where.port}` : `${host}:${port}`,
+            listen: portalUrl !== undefined ? `${portalUrl} (shared with the portal)` : where ? `${where.address.includes(':') ? `[${where.address}]` : where.address}:${where.port}` : `${host}:${port}`,
             ...(c.console ? { console: c.console } : {}),
             ...(verifier?.username ?? c.username ? { username: verifier?.username ?? c.username } : {}),
             ...(insecure ? { insecure: true } : {}),
@@ -229,11 +292,14 @@ export interface Transports {
 export async function prepareTransports(config: DaemonTransportsConfig | undefined, rt: TransportRuntime): Promise<Transports> {
   const always = config?.always === true;
   const graceMs = config?.graceMs ?? 30_000;
-  // One starter per key of `transports` (TRANSPORT_KEYS in config.ts). A new transport (the captive
-  // portal) adds its key there and its starter here; one that shares protocomm's HTTP server passes
-  // that server to protocomm's httpTransport({ server }).
+  // One starter per key of `transports` (TRANSPORT_KEYS in config.ts); a new transport adds its key
+  // there and its starter here.
   const starters: TransportStarter[] = [];
-  if (config?.protocomm) starters.push(protocommStarter(config.protocomm, graceMs, always, rt));
+  const shared: Shared = {};
+  // The portal first: protocomm without a `listen` of its own mounts on the portal's server.
+  const portal = config?.portal === undefined ? undefined : portalStarter(config.portal, rt, shared);
+  if (portal) starters.push(portal);
+  if (config?.protocomm) starters.push(protocommStarter(config.protocomm, graceMs, always, rt, portal ? shared : undefined));
   if (config?.improv) starters.push(improvStarter(config.improv, rt));
   const ready = await Promise.all(starters.map(async (s) => ({ name: s.name, start: await s.prepare() })));
 
