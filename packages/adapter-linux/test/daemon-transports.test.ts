@@ -175,6 +175,15 @@ describe.skipIf(!!noDgram)(`R11.3 provision-linux transports, the daemon started
       expect(r2.stderr).toMatch(/transports.protocomm.pop is a secret, but .* can be read by others \(mode 644\)/);
       expect(r2.stderr).not.toContain(POP);
 
+      // So is the portal's access point password.
+      const ap = path.join(w.dir, 'ap.json');
+      await fs.writeFile(ap, JSON.stringify({ stateDir: w.state, runtimeDir: w.run, wifi: false, transports: { portal: { password: 'print-this-on-the-label' } } }), { mode: 0o644 });
+      await fs.chmod(ap, 0o644);
+      const r3 = await runCli(cli, ['run', '--config', ap], env);
+      expect(r3.code).toBe(2);
+      expect(r3.stderr).toMatch(/transports.portal.password is a secret, but .* can be read by others \(mode 644\): chmod 600/);
+      expect(r3.stderr).not.toContain('print-this');
+
       // Security 1 without a PoP, explicitly allowed: runs, and says so.
       const open = path.join(w.dir, 'open.json');
       await fs.writeFile(open, JSON.stringify({ stateDir: w.state, runtimeDir: w.run, wifi: false, transports: { protocomm: { security: 1, allowInsecure: true, listen: '127.0.0.1:0' } } }));
