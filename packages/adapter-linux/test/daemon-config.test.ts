@@ -92,7 +92,8 @@ describe('daemon config errors', () => {
     const mgosSection = keyed(['btn', 'button', 'led', 'stable_state', 'timeout', 'wifi_configured', 'configured'], fc.oneof(value, keyed(['pin', 'pull_up', 'hold_ms', 'inhibit_after_s', 'active_high'], value)));
     const ourSection = keyed(['stableState', 'timeoutMs', 'rebootDelayMs', 'button', 'led', 'wifi', 'session'], fc.oneof(value, keyed(['holdMs', 'debounceMs', 'patterns', 'resetOnBadCredentials', 'attempts', 'persist'], value)));
     const protocomm = keyed(['security', 'pop', 'popFile', 'verifierFile', 'username', 'listen', 'console', 'consoleBaudRate', 'allowInsecure'], fc.oneof(value, fc.constantFrom(0, 1, 2, '/p', '127.0.0.1:80')));
-    const transports = keyed(['protocomm', 'improv', 'always', 'graceMs'], fc.oneof(value, protocomm));
+    const portal = keyed(['enabled', 'ssidPrefix', 'password', 'address', 'port', 'listenHost', 'hostNames', 'nextUrl', 'graceMs', 'open', 'noAccessPoint'], value);
+    const transports = keyed(['portal', 'protocomm', 'improv', 'always', 'graceMs'], fc.oneof(value, protocomm, portal));
     const config = fc.oneof(
       fc.jsonValue(),
       keyed(
