@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadDaemonConfig, parseDaemonConfig } from '@provision/adapter-linux';
+import { validateImprovConfig } from '@provision/improv/serial';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
@@ -38,6 +39,16 @@ describe('Linux daemon example', () => {
     expect(cfg.provision).toEqual({ stableState: 2, timeoutMs: 600000, button: { holdMs: 5000 } });
     expect(cfg.button).toEqual({ chip: 'gpiochip0', line: 17, activeLow: true, bias: 'pull-up' });
     expect(cfg.led).toEqual({ chip: 'gpiochip0', line: 27, activeHigh: true });
+  });
+
+  it('config.transports.json: protocomm (security 2, verifier file) and Improv, both valid', async () => {
+    const cfg = await loadDaemonConfig(here('./config.transports.json'));
+    expect(cfg.transports?.protocomm).toEqual({ security: 2, verifierFile: '/etc/provision/verifier.json', listen: '192.168.4.1:80' });
+    // Improv's keys are checked by its package, as the daemon does when it starts the transport.
+    expect(validateImprovConfig(cfg.transports?.improv)).toMatchObject({ path: '/dev/ttyGS0', baudRate: 115200, nextUrl: 'http://{ip}/' });
+    const json = JSON.parse(readFileSync(here('./config.transports.json'), 'utf8')) as { transports: { protocomm: Record<string, unknown> } };
+    json.transports.protocomm.secruity = 1;
+    expect(() => parseDaemonConfig(json)).toThrow(/transports.protocomm.secruity is not a known key \(did you mean security\?\)/);
   });
 
   it('a misspelt key in the example is refused, naming it', () => {

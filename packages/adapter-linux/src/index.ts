@@ -33,7 +33,7 @@ export { DEFAULT_RUNTIME_DIR } from './daemon/control';
 export type { ControlLimits } from './daemon/control';
 export type { RebootPolicy } from './daemon/reboot';
 export { isMgosConfig, loadDaemonConfig, parseDaemonConfig } from './daemon/config';
-export type { DaemonButtonConfig, DaemonConfig, DaemonLedConfig, DaemonWifiConfig } from './daemon/config';
+export type { DaemonButtonConfig, DaemonConfig, DaemonLedConfig, DaemonProtocommConfig, DaemonTransportsConfig, DaemonWifiConfig } from './daemon/config';
 export { logLine } from './daemon/log';
 export type { Logger } from './daemon/log';
 export type { AdapterError, AdapterErrorCode } from './errors';

@@ -91,11 +91,14 @@ describe('daemon config errors', () => {
     const keyed = <T>(keys: string[], v: fc.Arbitrary<T>) => fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 6 })), v, { maxKeys: 4 });
     const mgosSection = keyed(['btn', 'button', 'led', 'stable_state', 'timeout', 'wifi_configured', 'configured'], fc.oneof(value, keyed(['pin', 'pull_up', 'hold_ms', 'inhibit_after_s', 'active_high'], value)));
     const ourSection = keyed(['stableState', 'timeoutMs', 'rebootDelayMs', 'button', 'led', 'wifi', 'session'], fc.oneof(value, keyed(['holdMs', 'debounceMs', 'patterns', 'resetOnBadCredentials', 'attempts', 'persist'], value)));
+    const protocomm = keyed(['security', 'pop', 'popFile', 'verifierFile', 'username', 'listen', 'console', 'consoleBaudRate', 'allowInsecure'], fc.oneof(value, fc.constantFrom(0, 1, 2, '/p', '127.0.0.1:80')));
+    const portal = keyed(['enabled', 'ssidPrefix', 'password', 'address', 'port', 'listenHost', 'hostNames', 'nextUrl', 'graceMs', 'open', 'noAccessPoint'], value);
+    const transports = keyed(['portal', 'protocomm', 'improv', 'always', 'graceMs'], fc.oneof(value, protocomm, portal));
     const config = fc.oneof(
       fc.jsonValue(),
       keyed(
-        ['stateDir', 'runtimeDir', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir', 'btn', 'timeout'],
-        fc.oneof(value, mgosSection, ourSection, keyed(['line', 'chip', 'sysfs', 'backend', 'ifname', 'eap', 'retryMs', 'activeLow', 'bias'], value), fc.array(value, { maxLength: 3 })),
+        ['stateDir', 'runtimeDir', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'transports', 'gpioChip', 'gpioDevDir', 'btn', 'timeout'],
+        fc.oneof(value, mgosSection, ourSection, transports, keyed(['line', 'chip', 'sysfs', 'backend', 'ifname', 'eap', 'retryMs', 'activeLow', 'bias', 'configFile'], value), fc.array(value, { maxLength: 3 })),
       ),
     );
     fc.assert(

@@ -19,7 +19,7 @@ export async function buildCli(): Promise<{ cli: string; cleanup(): Promise<void
     format: 'esm',
     target: 'node20',
     conditions: ['source'],
-    external: ['unix-dgram', '@homebridge/dbus-native', 'eventemitter3'],
+    external: ['unix-dgram', '@homebridge/dbus-native', 'eventemitter3', 'serialport'],
     outfile: cli,
     logLevel: 'silent',
   });

@@ -3,6 +3,7 @@ import { validateConfig, type ProvisionConfig } from '@provision/core';
 import { fromMgosConfig } from '@provision/core/mgos';
 import { adapterError, describe } from '../errors';
 import type { GpioBias } from '../gpio/libgpiod';
+import { parsePortalConfig, type DaemonPortalConfig } from '../portal/config';
 import type { WifiBackend } from '../wifi/detect';
 import type { EapOptions } from '../wifi/wpa-supplicant';
 
@@ -35,6 +36,57 @@ export interface DaemonWifiConfig {
   eap?: EapOptions;
   /** While the Wi-Fi backend cannot be opened (NetworkManager not up yet), retry this often, ms. Default 5000. */
   retryMs?: number;
+  /**
+   * wpa_supplicant: its configuration file (the `-c` file), checked after every save. Default: found in
+   * `/proc`; set it when wpa_supplicant runs in another PID namespace (a container) where it cannot be.
+   */
+  configFile?: string;
+}
+
+/**
+ * `transports.protocomm`: Espressif's provisioning protocol (the ESP SoftAP Provisioning app, esp_prov)
+ * over HTTP and optionally a serial console. Needs the package `@provision/protocomm`.
+ */
+export interface DaemonProtocommConfig {
+  /** 2 (SRP-6a, the default), 1 (proof of possession) or 0 (plaintext, needs `allowInsecure`). */
+  security?: 0 | 1 | 2;
+  /** Security 1: a file holding the proof of possession (mode 0600 or stricter, owned by the daemon's user). */
+  popFile?: string;
+  /** Security 1: the proof of possession itself; only in a config file no one else can read. Prefer `popFile`. */
+  pop?: string;
+  /** Security 2: the JSON `provision-protocomm srp-verifier` prints (`{"username","salt","verifier"}`), mode 0600. */
+  verifierFile?: string;
+  /** Security 2: the username the app sends; when set it must match the verifier file's. */
+  username?: string;
+  /**
+   * Where the HTTP server listens, `address:port`. Default: on the portal's server when `portal` runs
+   * (one server for both, as the phone app expects port 80), else `0.0.0.0:80`.
+   */
+  listen?: string;
+  /** Also serve the console line protocol on this serial device, e.g. `/dev/ttyGS0` (needs `serialport`). */
+  console?: string;
+  /** The console's baud rate. Default 115200. */
+  consoleBaudRate?: number;
+  /** Allow security 0, or security 1 without a proof of possession: anyone in range can provision. Logged as insecure. */
+  allowInsecure?: boolean;
+}
+
+/**
+ * Transports that carry credentials from a phone, browser or computer into the provisioning session
+ * (R11.1). They run while the device is unprovisioned or a session is active, or always with
+ * `always: true`, and stop `graceMs` after success (R11.3).
+ */
+export interface DaemonTransportsConfig {
+  /** Keep the transports running even when provisioned (each success starts a new session). Default false. */
+  always?: boolean;
+  /** After success, stop this long later (the client has been told by then), ms. Default 30000. */
+  graceMs?: number;
+  /** The captive web portal on the provisioning access point (see the portal guide); `true` for the defaults. */
+  portal?: boolean | Partial<DaemonPortalConfig>;
+  /** Espressif's protocol. */
+  protocomm?: DaemonProtocommConfig;
+  /** Improv Wi-Fi over serial (`{ path, baudRate, firmware, version, deviceName, nextUrl, connectTimeoutMs }`); needs `@provision/improv`. */
+  improv?: { path: string; baudRate?: number; [key: string]: unknown };
 }
 
 /**
@@ -72,13 +124,18 @@ export interface DaemonConfig {
   led?: DaemonLedConfig;
   /** Wi-Fi; `false` runs without it. Default: auto-detected on `wlan0`. */
   wifi?: DaemonWifiConfig | false;
+  /** Provisioning transports (protocomm, Improv); none when absent. */
+  transports?: DaemonTransportsConfig;
   /** GPIO chip used for mgos pin numbers. Default `gpiochip0`. */
   gpioChip?: string;
   /** Where GPIO chip devices live. Default `/dev`. */
   gpioDevDir?: string;
 }
 
-const TOP = ['stateDir', 'runtimeDir', 'statusGroup', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'gpioChip', 'gpioDevDir'];
+const TOP = ['stateDir', 'runtimeDir', 'statusGroup', 'userConfigFiles', 'provision', 'button', 'led', 'wifi', 'transports', 'gpioChip', 'gpioDevDir'];
+/** The transports the daemon knows; a new one adds its key here and its starter in `transports.ts`. */
+export const TRANSPORT_KEYS = ['portal', 'protocomm', 'improv'];
+const PROTOCOMM_KEYS = ['security', 'popFile', 'pop', 'verifierFile', 'username', 'listen', 'console', 'consoleBaudRate', 'allowInsecure'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -87,9 +144,32 @@ function bad(field: string, msg: string): Error {
   return adapterError('invalid-config', `${field} ${msg}`, { field });
 }
 
+/** Edit distance, for "did you mean" (keys are short). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The known key `k` was probably meant as: same letters in another case, or within two edits. */
+export function suggest(k: string, keys: string[]): string | undefined {
+  const lower = k.toLowerCase();
+  return keys.find((c) => c.toLowerCase() === lower) ?? keys.find((c) => distance(c.toLowerCase(), lower) <= Math.min(2, Math.floor(c.length / 3)));
+}
+
 function only(o: Obj, path: string, keys: string[]): void {
   for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) throw bad(path ? `${path}.${k}` : k, `is not a known key; allowed: ${keys.join(', ')}`);
+    if (keys.includes(k)) continue;
+    const s = suggest(k, keys);
+    throw bad(path ? `${path}.${k}` : k, `is not a known key${s ? ` (did you mean ${s}?)` : ''}; allowed: ${keys.join(', ')}`);
   }
 }
 
@@ -220,9 +300,9 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   if (json.provision !== undefined) {
     if (!isObj(json.provision)) throw bad('provision', 'must be an object');
     try {
-      validateConfig(json.provision as ProvisionConfig);
+      validateConfig(json.provision as ProvisionConfig, 'provision');
     } catch (e) {
-      throw fromCore(e, (field) => ({ key: `provision.${field}` }));
+      throw fromCore(e, (field) => ({ key: field.startsWith('provision.') ? field : `provision.${field}` }));
     }
   }
   if (json.button !== undefined) {
@@ -253,9 +333,10 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
   if (json.wifi !== undefined && json.wifi !== false) {
     const w = json.wifi;
     if (!isObj(w)) throw bad('wifi', 'must be an object or false');
-    only(w, 'wifi', ['ifname', 'backend', 'ctrlDir', 'requireIp', 'eap', 'retryMs']);
+    only(w, 'wifi', ['ifname', 'backend', 'ctrlDir', 'requireIp', 'eap', 'retryMs', 'configFile']);
     str(w, 'ifname', 'wifi');
     str(w, 'ctrlDir', 'wifi');
+    if (w.configFile !== undefined && !(typeof w.configFile === 'string' && w.configFile.startsWith('/'))) throw bad('wifi.configFile', 'must be an absolute path');
     bool(w, 'requireIp', 'wifi');
     if (w.backend !== undefined && !['auto', 'networkmanager', 'wpa_supplicant'].includes(w.backend as string)) {
       throw bad('wifi.backend', 'must be one of auto, networkmanager, wpa_supplicant');
@@ -272,7 +353,61 @@ export function parseDaemonConfig(json: unknown): DaemonConfig {
       if (e.keyMgmt !== undefined && e.keyMgmt !== 'WPA-EAP' && e.keyMgmt !== 'IEEE8021X') throw bad('wifi.eap.keyMgmt', 'must be WPA-EAP or IEEE8021X');
     }
   }
+  if (json.transports !== undefined) transports(json.transports);
   return json as DaemonConfig;
+}
+
+/** `transports`: each transport's shape; its files are read (and their modes checked) at start. */
+function transports(t: unknown): void {
+  if (!isObj(t)) throw bad('transports', 'must be an object');
+  only(t, 'transports', ['always', 'graceMs', ...TRANSPORT_KEYS]);
+  bool(t, 'always', 'transports');
+  if (t.graceMs !== undefined && !(typeof t.graceMs === 'number' && Number.isInteger(t.graceMs) && t.graceMs >= 0 && t.graceMs <= 600_000)) {
+    throw bad('transports.graceMs', 'must be an integer number of milliseconds 0..600000');
+  }
+  if (t.portal !== undefined) parsePortalConfig(t.portal);
+  if (t.protocomm !== undefined) protocomm(t.protocomm);
+  // Improv's keys are checked by @provision/improv's own validator when the transport starts.
+  if (t.improv !== undefined && !isObj(t.improv)) throw bad('transports.improv', 'must be an object {path, baudRate?, ...}');
+}
+
+function protocomm(p: unknown): void {
+  const at = 'transports.protocomm';
+  if (!isObj(p)) throw bad(at, 'must be an object');
+  only(p, at, PROTOCOMM_KEYS);
+  const sec = p.security ?? 2;
+  if (sec !== 0 && sec !== 1 && sec !== 2) throw bad(`${at}.security`, 'must be 0, 1 or 2 (2: SRP-6a, the default; 1: proof of possession; 0: plaintext)');
+  for (const k of ['popFile', 'verifierFile', 'console']) {
+    if (p[k] !== undefined && !(typeof p[k] === 'string' && p[k].startsWith('/'))) throw bad(`${at}.${k}`, 'must be an absolute path');
+  }
+  if (p.pop !== undefined && (typeof p.pop !== 'string' || p.pop === '' || Buffer.byteLength(p.pop) > 256)) throw bad(`${at}.pop`, 'must be a string of 1 to 256 bytes');
+  if (p.username !== undefined && (typeof p.username !== 'string' || p.username === '' || Buffer.byteLength(p.username) > 256)) throw bad(`${at}.username`, 'must be a string of 1 to 256 bytes');
+  bool(p, 'allowInsecure', at);
+  if (p.consoleBaudRate !== undefined && !(typeof p.consoleBaudRate === 'number' && Number.isInteger(p.consoleBaudRate) && p.consoleBaudRate >= 1200 && p.consoleBaudRate <= 4_000_000)) {
+    throw bad(`${at}.consoleBaudRate`, 'must be an integer 1200..4000000');
+  }
+  if (p.listen !== undefined && (typeof p.listen !== 'string' || !parseListen(p.listen))) {
+    throw bad(`${at}.listen`, 'must be address:port, e.g. "192.168.4.1:80" or "0.0.0.0:8080" (port 0..65535)');
+  }
+  if (p.pop !== undefined && p.popFile !== undefined) throw bad(`${at}.pop`, 'and popFile are exclusive: keep popFile');
+  if (sec === 2 && p.verifierFile === undefined) throw bad(`${at}.verifierFile`, 'is required for security 2: the file `provision-protocomm srp-verifier --user U --password-file F > FILE` writes (mode 0600)');
+  if (sec !== 2 && (p.verifierFile !== undefined || p.username !== undefined)) throw bad(`${at}.verifierFile`, 'and username are for security 2 only');
+  if (sec !== 1 && (p.pop !== undefined || p.popFile !== undefined)) throw bad(`${at}.popFile`, 'and pop are for security 1 only');
+  if (sec === 1 && p.pop === undefined && p.popFile === undefined && p.allowInsecure !== true) {
+    throw bad(`${at}.popFile`, 'is required for security 1 (or set allowInsecure: true to let anyone in range provision, which is insecure)');
+  }
+  if (sec === 0 && p.allowInsecure !== true) throw bad(`${at}.security`, '0 sends credentials in plaintext: set allowInsecure: true to allow it (insecure), or use security 2');
+}
+
+/** `address:port` → its parts, or undefined. IPv6 addresses go in brackets: `[::]:80`. */
+export function parseListen(s: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3}|localhost)):(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  const host = m[1] ?? m[2]!;
+  if (m[2] && m[2] !== 'localhost' && m[2].split('.').some((o) => Number(o) > 255)) return undefined;
+  return { host, port };
 }
 
 /**
@@ -301,5 +436,22 @@ export async function loadDaemonConfig(file: string): Promise<DaemonConfig> {
   } catch (e) {
     throw adapterError('invalid-config', `config file ${file} is not valid JSON${jsonWhere(text, describe(e))}`);
   }
-  return parseDaemonConfig(json);
+  const cfg = parseDaemonConfig(json);
+  const portal = cfg.transports?.portal;
+  const secret =
+    cfg.transports?.protocomm?.pop !== undefined
+      ? { key: 'transports.protocomm.pop', fix: 'move it to popFile (mode 0600) or ' }
+      : typeof portal === 'object' && portal.password !== undefined
+        ? { key: 'transports.portal.password', fix: '' }
+        : undefined;
+  if (secret) {
+    // A secret in the config file is only as private as the file.
+    const st = await fs.stat(file);
+    if ((st.mode & 0o077) !== 0) {
+      throw adapterError('invalid-config', `${secret.key} is a secret, but ${file} can be read by others (mode ${(st.mode & 0o777).toString(8)}): ${secret.fix}chmod 600 ${file}`, {
+        field: secret.key,
+      });
+    }
+  }
+  return cfg;
 }

@@ -18,6 +18,7 @@ import type { Logger } from './log';
 import { ensurePrivateDir } from './private-dir';
 import { retryingReboot, type RebootPolicy } from './reboot';
 import { repeatLogger } from './repeat-log';
+import { prepareTransports } from './transports';
 
 /** Options for {@link startDaemon}. */
 export interface DaemonOptions {
@@ -177,6 +178,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       unsubs = EVENTS.map((name) => p.on(name, (payload: unknown) => log(name, (payload ?? {}) as object)));
       provisioner = p;
       await p.start();
+      await transports.follow(p);
     }
 
     async function openWifi(): Promise<boolean> {
@@ -188,6 +190,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
           ...(w.ctrlDir ? { ctrlDir: w.ctrlDir } : {}),
           ...(w.requireIp === undefined ? {} : { requireIp: w.requireIp }),
           ...(w.eap ? { eap: w.eap } : {}),
+          ...(w.configFile ? { configFile: w.configFile } : {}),
           clock,
         });
         wifiDown = undefined;
@@ -220,6 +223,15 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
 
     const haveWifi = await openWifi();
     cleanups.push(() => wifi?.close());
+    // Checked before the provisioner starts: a missing package or a readable secret file fails the start.
+    const transports = await prepareTransports(config.transports, {
+      log,
+      clock,
+      scan: async () => (wifi?.port.scan ? wifi.port.scan() : []),
+      wifi: () => wifi?.port,
+      ...(w.ifname ? { ifname: w.ifname } : {}),
+    });
+    cleanups.push(() => transports.stop());
     await launch();
     cleanups.push(() => {
       for (const u of unsubs) u();
@@ -260,6 +272,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
             wifiBackend: wifi?.backend ?? null,
             ...(wifiDown ? { wifiUnavailable: wifiDown } : {}),
             session: p.getSessionState(),
+            transports: transports.status(),
             resetting: p.isResetting(),
             ...(p.isResetting() ? { reboot: rebooter.progress() } : {}),
             resets: j.resets.length,
@@ -285,7 +298,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
           return {};
         default:
           throw new Error(`unknown command ${JSON.stringify((req as { cmd?: unknown }).cmd)}; allowed: status, reset, configure`);
-    }
+      }
     }
 
     await ensurePrivateDir(runtimeDir);

@@ -23,6 +23,8 @@ export interface WifiOptions {
   requireIp?: boolean;
   /** wpa_supplicant backend: 802.1X settings. */
   eap?: EapOptions;
+  /** wpa_supplicant backend: its configuration file (see {@link WpaSupplicantOptions.configFile}). */
+  configFile?: string;
   /** Time source (wpa_supplicant backend timeouts). */
   clock?: Clock;
 }
@@ -105,6 +107,7 @@ export async function createWifi(options: WifiOptions = {}): Promise<LinuxWifi> 
     ctrlDir,
     ...(options.requireIp === undefined ? {} : { requireIp: options.requireIp }),
     ...(options.eap ? { eap: options.eap } : {}),
+    ...(options.configFile ? { configFile: options.configFile } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return { backend: 'wpa_supplicant', port, close: () => port.close() };
