@@ -65,17 +65,19 @@ export function validateImprovConfig(input: unknown, field = 'transports.improv'
   const fail = (f: string, msg: string): never => {
     throw provisionError('invalid-config', `${f}: ${msg}`, { field: f });
   };
+  // The kind of a wrong value, never the value itself (a config file may hold secrets).
+  const kind = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? 'an integer outside it' : 'a non-integer number') : Array.isArray(v) ? 'an array' : v === null ? 'null' : `a ${typeof v}`);
   if (!input || typeof input !== 'object' || Array.isArray(input)) fail(field, 'must be an object {path, baudRate?, firmware?, version?, deviceName?, nextUrl?, connectTimeoutMs?}');
   const c = input as { [k: string]: unknown };
   for (const k of Object.keys(c)) if (!CONFIG_KEYS.includes(k)) fail(`${field}.${k}`, `unknown key; allowed: ${CONFIG_KEYS.join(', ')}`);
   if (typeof c.path !== 'string' || c.path.length === 0) fail(`${field}.path`, 'must name the serial device, e.g. "/dev/ttyGS0"');
-  if (c.baudRate !== undefined && !BAUD_RATES.includes(c.baudRate as number)) fail(`${field}.baudRate`, `must be one of ${BAUD_RATES.join(', ')}; got ${JSON.stringify(c.baudRate)}`);
+  if (c.baudRate !== undefined && !BAUD_RATES.includes(c.baudRate as number)) fail(`${field}.baudRate`, `must be one of ${BAUD_RATES.join(', ')}; got ${kind(c.baudRate)}`);
   for (const k of ['firmware', 'version', 'deviceName', 'nextUrl']) {
     const v = c[k];
     if (v !== undefined && (typeof v !== 'string' || v.length === 0 || Buffer.byteLength(v) > 64)) fail(`${field}.${k}`, 'must be a string of 1 to 64 bytes');
   }
   const t = c.connectTimeoutMs;
-  if (t !== undefined && !(Number.isInteger(t) && (t as number) >= 1000 && (t as number) <= 600000)) fail(`${field}.connectTimeoutMs`, `must be an integer 1000..600000; got ${JSON.stringify(t)}`);
+  if (t !== undefined && !(Number.isInteger(t) && (t as number) >= 1000 && (t as number) <= 600000)) fail(`${field}.connectTimeoutMs`, `must be an integer 1000..600000; got ${kind(t)}`);
   return {
     ...(c as unknown as ImprovTransportConfig),
     baudRate: (c.baudRate as number | undefined) ?? 115200,

@@ -18,13 +18,20 @@ describe('transports.improv configuration', () => {
     [{ path: '/dev/ttyGS0', baud: 9600 }, 'transports.improv.baud: unknown key; allowed: path, baudRate'],
     [{ path: '/dev/ttyGS0', baudRate: 12345 }, 'transports.improv.baudRate: must be one of 1200, 2400'],
     [{ path: '/dev/ttyGS0', firmware: '' }, 'transports.improv.firmware: must be a string of 1 to 64 bytes'],
-    [{ path: '/dev/ttyGS0', connectTimeoutMs: 5 }, 'transports.improv.connectTimeoutMs: must be an integer 1000..600000; got 5'],
+    [{ path: '/dev/ttyGS0', connectTimeoutMs: 5 }, 'transports.improv.connectTimeoutMs: must be an integer 1000..600000; got an integer outside it'],
   ])('R9.1 refuses %j', (input, message) => {
     expect(() => validateImprovConfig(input)).toThrow(message);
     try {
       validateImprovConfig(input);
     } catch (e) {
       expect((e as { code: string }).code).toBe('invalid-config');
+    }
+  });
+
+  it('R10.3 a refused value is described by its kind, never repeated', () => {
+    for (const input of [{ path: '/dev/ttyGS0', baudRate: 4242 }, { path: '/dev/ttyGS0', connectTimeoutMs: 4242.5 }, { path: '/dev/ttyGS0', baudRate: 's3cret-4242' }]) {
+      expect(() => validateImprovConfig(input)).toThrow(/got (an integer outside it|a non-integer number|a string)$/);
+      expect(() => validateImprovConfig(input)).not.toThrow(/4242/);
     }
   });
 
