@@ -1,7 +1,7 @@
 // A pseudo-terminal pair from socat, and the reference Improv client (improv-wifi-serial-sdk) loaded
 // in Node behind a Web-Serial-shaped shim over a real `serialport` on one end of the pair.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,10 +30,15 @@ export function loadImprovSerial(): Promise<ImprovSerialClass> {
       const require = createRequire(import.meta.url);
       const pkgDir = dirname(require.resolve('improv-wifi-serial-sdk/package.json'));
       const res = await build({ entryPoints: [join(pkgDir, 'dist/serial.js')], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent' });
-      const file = join(mkdtempSync(join(tmpdir(), 'improv-sdk-')), 'serial.mjs');
+      const dir = mkdtempSync(join(tmpdir(), 'improv-sdk-'));
+      const file = join(dir, 'serial.mjs');
       writeFileSync(file, res.outputFiles[0]!.text);
-      const mod = (await import(pathToFileURL(file).href)) as { ImprovSerial: ImprovSerialClass };
-      return mod.ImprovSerial;
+      try {
+        const mod = (await import(pathToFileURL(file).href)) as { ImprovSerial: ImprovSerialClass };
+        return mod.ImprovSerial;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     })();
   }
   return loaded;
