@@ -4,6 +4,7 @@ import { provisionError } from '@provision/core';
 import type { Provisioner, TimerHandle } from '@provision/core';
 import type { AtClient } from './at-client';
 import { atQuote } from './escape';
+import { claimRadio, releaseRadio } from './radio-use';
 import { firmwareVersionOf, parseBlufiLine, parseCommandList, parseCwstate, parseWpsLine, SmartConfigParser } from './mode-lines';
 import type { ModuleWifi } from './wifi';
 
@@ -280,6 +281,8 @@ export class ModuleProvisioning extends EventEmitter<ModuleProvisioningEvents> {
       if (!support[mode]) {
         throw provisionError('not-supported', `${mode} is not available: the module's firmware (${support.firmware}) has no ${MODE_COMMANDS[mode]} (found by ${support.source})`);
       }
+      // The SoftAP server (or another bridge object's mode) needs the radio too; a mode sets AT+CWMODE=1.
+      claimRadio(this.client, mode);
       if (this.provisioner.getSessionState() === 'idle') this.provisioner.startSession();
       const a: Active = { mode, options, attempt: 'waiting', timers: [], polling: false, offs: [] };
       this.active = a;
@@ -355,6 +358,7 @@ export class ModuleProvisioning extends EventEmitter<ModuleProvisioningEvents> {
     a.offs = [];
     this.smart.reset();
     this.wifi.setModuleJoining(false);
+    releaseRadio(this.client, a.mode);
   }
 
   /** The line filter: takes the mode's own messages out of the AT stream. */

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProvisioner, type Provisioner } from '@provision/core';
 import { createProtocommClient, createSrpVerifier, type LogLevel, type ProtocommClient, type SrpVerifier } from '@provision/protocomm';
-import { createEsp32Bridge, type Esp32Bridge } from '../src';
+import { createEsp32Bridge, ModuleProvisioning, type Esp32Bridge } from '../src';
 import { startSoftApProtocomm, type SoftApProtocommOptions, type SoftApProtocommService } from '../src/softap';
 import { EspAtSimulator } from '../src/simulator';
 import { advance, settle, SimulatedClock } from './helpers';
@@ -299,5 +299,41 @@ describe('protocomm through the ESP-AT SoftAP (simulated module)', () => {
     await advance(r.clock, 1500, 50);
     expect(raw.ended()).toBe(true);
     expect(r.service.softAp.openLinks).toBe(0);
+  });
+});
+
+describe('one radio: the SoftAP server and SmartConfig/WPS/BluFi never run together', () => {
+  it('a provisioning mode is refused while the SoftAP serves, and works once it stopped', async () => {
+    const r = await rig();
+    const modes = new ModuleProvisioning(r.bridge.client, r.prov, r.bridge.ports.wifi, { pollIntervalMs: 200 });
+    await expect(settle(r.clock, modes.startSmartConfig())).rejects.toMatchObject({ code: 'invalid-state', message: expect.stringContaining('in use by the provisioning SoftAP') });
+    expect(r.at.filter((l) => l === 'AT+CWMODE=1')).toEqual([]);
+    expect(r.sim.softAp.accessPoint?.ssid).toBe('PROV_3F2A');
+    await settle(r.clock, r.service.stop());
+    await settle(r.clock, modes.startSmartConfig());
+    expect(modes.running).toBe('smartconfig');
+    await settle(r.clock, modes.stopSmartConfig());
+  });
+
+  it('the SoftAP is refused while a provisioning mode holds the radio', async () => {
+    const clock = new SimulatedClock();
+    const sim = new EspAtSimulator({ clock, networks: [HOME], joinDelayMs: 800, scanDelayMs: 200, bootDelayMs: 50 });
+    const bridge = createEsp32Bridge({ transport: sim, clock, at: { busyRetryDelayMs: 20 } });
+    await settle(clock, bridge.open());
+    const prov = createProvisioner(bridge.ports);
+    await settle(clock, prov.start());
+    const modes = new ModuleProvisioning(bridge.client, prov, bridge.ports.wifi, { pollIntervalMs: 200 });
+    try {
+      await settle(clock, modes.startWps());
+      await expect(settle(clock, startSoftApProtocomm(bridge, prov, { security: 2, verifier: verifier(), password: AP_PASSWORD }))).rejects.toMatchObject({
+        code: 'invalid-state',
+        message: expect.stringContaining('in use by wps'),
+      });
+      expect(sim.received.filter((l) => l === 'AT+CWMODE=3')).toEqual([]);
+    } finally {
+      await settle(clock, modes.stopWps());
+      await settle(clock, bridge.close());
+      sim.destroy();
+    }
   });
 });
