@@ -33,7 +33,8 @@ try {
     ...(await buildEspruino(`${here}src/espruino-led-entry.ts`, `${here}dist/espruino/provision-led`, `${versions} (Espruino build, button + LED)`, hot, {
       replace: { [`${here}src/ports-wifi.ts`]: `${here}src/ports-nowifi.ts` },
       // The Wi-Fi subscription has no port to subscribe to on these boards.
-      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'] },
+      // The configuration's Wi-Fi and session sections configure only what this build leaves out.
+      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'], objects: { SCHEMA: ['wifi', 'session'] } },
     })),
   };
   for (const name of ['provision', 'provision-led']) copyFileSync(`${here}espruino/${name}.d.ts`, `${here}dist/espruino/${name}.d.ts`);
