@@ -34,7 +34,7 @@ try {
       replace: { [`${here}src/ports-wifi.ts`]: `${here}src/ports-nowifi.ts` },
       // The Wi-Fi subscription has no port to subscribe to on these boards.
       // The configuration's Wi-Fi and session sections configure only what this build leaves out.
-      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'], objects: { SCHEMA: ['wifi', 'session'] } },
+      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'], objects: { SCHEMA: ['wifi', 'session'] }, internal: ['Emitter'] },
     })),
   };
   for (const name of ['provision', 'provision-led']) copyFileSync(`${here}espruino/${name}.d.ts`, `${here}dist/espruino/${name}.d.ts`);
