@@ -9,8 +9,9 @@
 import { parse } from 'acorn';
 import { build, transform } from 'esbuild';
 import { captureArrowThis, checkNoArrowThis } from './espruino-arrows.mjs';
+import { inlineConstants } from './espruino-constants.mjs';
 import { applyEdits, eachChild, foldModuleFunctions, foldPrivateMethods, within } from './espruino-dispatch.mjs';
-import { stripClassMembers } from './espruino-strip.mjs';
+import { stripClassMembers, stripObjectKeys } from './espruino-strip.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
@@ -151,8 +152,10 @@ export const FOLD_MAX_CHARS = 1000;
  * @param hot names of module-level functions, classes or objects on the steady-state path (the LED
  *   blink, the clock): they, and everything they refer to, are never folded into a dispatcher.
  * @param options what a board-sized build leaves out: `replace` maps a source file (absolute path) to
- *   the file built in its place; `strip: { className, drop, empty }` removes public methods of a class
- *   and empties private ones (see espruino-strip.mjs).
+ *   the file built in its place; `strip: { className, drop, empty, objects, internal }` removes public
+ *   methods of a class, empties private ones, removes keys of object literals (`objects`: variable
+ *   name → keys) and the methods nothing calls of the classes named in `internal`, which the module
+ *   never hands out (see espruino-strip.mjs).
  * @returns the byte sizes written
  */
 export async function buildEspruino(entry, outBase, banner, hot, options) {
@@ -183,14 +186,19 @@ export async function buildEspruino(entry, outBase, banner, hot, options) {
   if (opt.strip) {
     // A board-sized build: members it does not carry are removed, then what only they used.
     const st = opt.strip;
+    if (st.objects) for (const [name, keys] of Object.entries(st.objects)) text = stripObjectKeys(text, name, keys);
     const mangled = (n) => (typeof res.mangleCache[n] === 'string' ? res.mangleCache[n] : n);
     // Until nothing changes: tree shaking can drop the last user of another private method.
     for (let prev = '', pass = 0; text !== prev; pass++) {
       prev = text;
       text = stripClassMembers(text, st.className, pass ? [] : st.drop || [], pass ? [] : (st.empty || []).map(mangled), privateNames);
+      // Classes the module never hands out: any method nothing calls goes, not only private ones.
+      for (const name of st.internal || []) text = stripClassMembers(text, name, [], [], { has: () => true });
       text = (await transform(text, { format: 'esm', target: 'es2020', supported: ESPRUINO_SUPPORTED, treeShaking: true, legalComments: 'none' })).code;
     }
   }
+  // Module-level number constants become numbers in the code that reads them (espruino-constants.mjs).
+  text = inlineConstants(text).code;
   // Methods first: a function whose body then holds a method dispatcher (which reads `arguments`) is
   // not folded into a module dispatcher, where it would find the wrong `arguments`.
   const methods = foldPrivateMethods(text, privateNames, FOLD_MAX_CHARS, roots);

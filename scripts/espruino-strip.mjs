@@ -5,7 +5,8 @@
 // session methods, and on Espruino every method costs variables for as long as the module is loaded.
 // The build names the public methods to leave out (`drop`) and the private ones whose body becomes
 // empty (`empty`: the Wi-Fi subscription, which on such a board never has a port to subscribe to);
-// then every private method nobody refers to any more is removed, until none is left, and esbuild's
+// then every private method nobody refers to any more is removed, and every private field that is only
+// ever given a constant in the constructor, until none is left, and esbuild's
 // tree shaking removes the module functions only they used (the session's class, for one).
 import { parse } from 'acorn';
 import { applyEdits, eachChild } from './espruino-dispatch.mjs';
@@ -69,10 +70,44 @@ export function stripClassMembers(code, className, drop, empty, privateNames) {
     cls = find(ast);
     const uses = propertyUses(nodes(ast), cls);
     const unused = cls.body.body.filter((d) => d.type === 'MethodDefinition' && d.kind === 'method' && privateNames.has(keyOf(d)) && !uses.get(keyOf(d)));
-    if (!unused.length) return out;
+    // And the private fields only ever assigned a constant in the constructor (the Wi-Fi state, for
+    // one): the assignment is their one use, so nothing reads them.
+    const ctor = cls.body.body.find((d) => d.kind === 'constructor');
+    const deadFields = (ctor ? ctor.value.body.body : []).filter((st) => {
+      const e = st.type === 'ExpressionStatement' && st.expression;
+      if (!e || e.type !== 'AssignmentExpression' || e.operator !== '=' || e.left.type !== 'MemberExpression') return false;
+      const m = e.left;
+      const constant = e.right.type === 'Literal' || (e.right.type === 'UnaryExpression' && e.right.argument.type === 'Literal');
+      return m.object.type === 'ThisExpression' && !m.computed && privateNames.has(m.property.name) && uses.get(m.property.name) === 1 && constant;
+    });
+    if (!unused.length && !deadFields.length) return out;
     out = applyEdits(
       out,
-      unused.map((d) => ({ start: d.start, end: d.end, text: '' })),
+      unused.concat(deadFields).map((d) => ({ start: d.start, end: d.end, text: '' })),
     );
   }
+}
+
+/**
+ * Removes properties from the object literal that initialises variable `varName` in esbuild's
+ * (unminified) output `code`: for a board-sized build, the configuration sections it cannot use (a
+ * key it drops from the schema is then an unknown key, rejected with the allowed ones named).
+ *
+ * @param keys the property names to remove
+ * @returns the code without them; throws when the variable or a key does not exist (a rename in the
+ *   source must not silently put them back)
+ */
+export function stripObjectKeys(code, varName, keys) {
+  const found = nodes(parse(code, { ecmaVersion: 2022, sourceType: 'module' })).filter(
+    ({ n }) => n.type === 'VariableDeclarator' && n.id.type === 'Identifier' && n.id.name === varName && n.init && n.init.type === 'ObjectExpression',
+  );
+  if (found.length !== 1) throw new Error(`espruino build: expected one object ${varName} in the bundle, found ${found.length}`);
+  const props = found[0].n.init.properties;
+  const keyOf = (p) => (p.key.type === 'Identifier' ? p.key.name : String(p.key.value));
+  const missing = keys.filter((k) => !props.some((p) => p.type === 'Property' && keyOf(p) === k));
+  if (missing.length) throw new Error(`espruino build: ${varName} has no key ${missing.join(', ')}`);
+  // The literal rewritten with the properties it keeps.
+  const kept = props.filter((p) => p.type !== 'Property' || !keys.includes(keyOf(p))).map((p) => code.slice(p.start, p.end));
+  const init = found[0].n.init;
+  return applyEdits(code, [{ start: init.start, end: init.end, text: `{\n${kept.join(',\n')}\n}` }]);
 }

@@ -2,12 +2,21 @@
 // Pixl.js, nRF52 boards), for apps written in TypeScript that load it with require("provision"):
 // states, timeout, button, LED and reset journal. Compared with the full build it has no Wi-Fi port,
 // no provisioning session and none of the provisioner's Wi-Fi or session methods.
-import type { Provisioner as FullProvisioner, ProvisionConfig, Ports } from '@provision/core';
+import type { Provisioner as FullProvisioner, ProvisionConfig as FullConfig, ResolvedConfig as FullResolvedConfig, Ports } from '@provision/core';
 import type { EspruinoPorts as FullPorts, EspruinoPortsOptions as FullPortsOptions } from '@provision/adapter-espruino';
 
-export { isProvisionError, provisionError, State, validateConfig } from '@provision/core';
-export type { ProvisionConfig, ProvisionError } from '@provision/core';
+export { isProvisionError, provisionError, State } from '@provision/core';
+export type { ProvisionError } from '@provision/core';
 export { createEspruinoButton, createEspruinoClock, createEspruinoLed, createEspruinoStorage, createEspruinoSystem } from '@provision/adapter-espruino';
+
+/** The configuration of this build: no `wifi` or `session` section (either is an unknown key, `invalid-config`). */
+export type ProvisionConfig = Omit<FullConfig, 'wifi' | 'session'>;
+
+/** A configuration of this build with every default filled in. */
+export type ResolvedConfig = Omit<FullResolvedConfig, 'wifi' | 'session'>;
+
+/** Validate a configuration of this build and fill in the defaults (R9.1); see the core's `validateConfig`. */
+export declare function validateConfig(input?: ProvisionConfig | null, where?: string): ResolvedConfig;
 
 /** The provisioner's methods this build leaves out (Wi-Fi and the provisioning session). */
 export type WifiMethods =

@@ -29,11 +29,15 @@ try {
   // The steady-state path, never folded into a dispatcher: the LED blink, its clock and LED port.
   const hot = ['LedDriver', 'defaultClock', 'createEspruinoClock', 'createEspruinoLed'];
   const sizes = {
-    ...(await buildEspruino(`${here}src/espruino-entry.ts`, `${here}dist/espruino/provision`, `${versions} (Espruino build, Wi-Fi)`, hot)),
+    // The full build carries every member, less what nothing calls or reads (the emitter's listener count).
+    ...(await buildEspruino(`${here}src/espruino-entry.ts`, `${here}dist/espruino/provision`, `${versions} (Espruino build, Wi-Fi)`, hot, {
+      strip: { className: 'ProvisionerImpl', drop: [], empty: [], internal: ['Emitter'] },
+    })),
     ...(await buildEspruino(`${here}src/espruino-led-entry.ts`, `${here}dist/espruino/provision-led`, `${versions} (Espruino build, button + LED)`, hot, {
       replace: { [`${here}src/ports-wifi.ts`]: `${here}src/ports-nowifi.ts` },
       // The Wi-Fi subscription has no port to subscribe to on these boards.
-      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'] },
+      // The configuration's Wi-Fi and session sections configure only what this build leaves out.
+      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'], objects: { SCHEMA: ['wifi', 'session'] }, internal: ['Emitter'] },
     })),
   };
   for (const name of ['provision', 'provision-led']) copyFileSync(`${here}espruino/${name}.d.ts`, `${here}dist/espruino/${name}.d.ts`);

@@ -19,6 +19,26 @@ describe("require('@provision/adapter-espruino/espruino') and '/espruino-led' in
     expect(led.createEspruinoWifi).toBeUndefined();
     expect(led.validateCredentials).toBeUndefined();
   });
+
+  it('R9.1 the button + LED build rejects the Wi-Fi and session sections it cannot use, naming the allowed keys', () => {
+    ensureBundle();
+    ensureBundle('provision-led.min.js');
+    const full = require('@provision/adapter-espruino/espruino') as typeof Full;
+    const led = require('@provision/adapter-espruino/espruino-led') as typeof Led;
+    for (const section of ['wifi', 'session']) {
+      const config = { [section]: {} } as never;
+      expect(() => led.validateConfig(config)).toThrow(`unknown config key ${section}; allowed keys: stableState, timeoutMs, rebootDelayMs, resetStepTimeoutMs, button, led`);
+      expect(Object.keys(full.validateConfig(config))).toContain(section);
+    }
+    expect(led.validateConfig({ stableState: 2, led: { patterns: { stable: { on: 1, off: 2 } } } })).toEqual({
+      stableState: 2,
+      timeoutMs: 300000,
+      rebootDelayMs: 100,
+      resetStepTimeoutMs: 2000,
+      button: { holdMs: 0, debounceMs: 50, inhibitAfterMs: 0 },
+      led: { patterns: { stable: { on: 1, off: 2 } } },
+    });
+  });
 });
 
 describe('the builds’ typings (checked by the type checker)', () => {
@@ -27,6 +47,10 @@ describe('the builds’ typings (checked by the type checker)', () => {
     expectTypeOf<Led.Provisioner>().not.toHaveProperty('startSession');
     expectTypeOf<Led.Provisioner>().toHaveProperty('setCurState');
     expectTypeOf<Led.EspruinoPortsOptions>().not.toHaveProperty('wifi');
+    expectTypeOf<Led.ProvisionConfig>().not.toHaveProperty('wifi');
+    expectTypeOf<Led.ProvisionConfig>().not.toHaveProperty('session');
+    expectTypeOf<Led.ResolvedConfig>().not.toHaveProperty('session');
+    expectTypeOf<Led.ProvisionConfig>().toHaveProperty('button');
     expectTypeOf<Full.Provisioner>().toHaveProperty('configureSta');
     expectTypeOf<typeof Full.createEspruinoWifi>().toBeFunction();
   });
