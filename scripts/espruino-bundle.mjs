@@ -152,10 +152,10 @@ export const FOLD_MAX_CHARS = 1000;
  * @param hot names of module-level functions, classes or objects on the steady-state path (the LED
  *   blink, the clock): they, and everything they refer to, are never folded into a dispatcher.
  * @param options what a board-sized build leaves out: `replace` maps a source file (absolute path) to
- *   the file built in its place; `strip: { className, drop, empty, objects, internal }` removes public
+ *   the file built in its place; `strip: { className, drop, empty, objects, dropFrom }` removes public
  *   methods of a class, empties private ones, removes keys of object literals (`objects`: variable
- *   name → keys) and the methods nothing calls of the classes named in `internal`, which the module
- *   never hands out (see espruino-strip.mjs).
+ *   name → keys) and the named methods of other classes (`dropFrom`: class name → methods; see
+ *   espruino-strip.mjs).
  * @returns the byte sizes written
  */
 export async function buildEspruino(entry, outBase, banner, hot, options) {
@@ -192,8 +192,8 @@ export async function buildEspruino(entry, outBase, banner, hot, options) {
     for (let prev = '', pass = 0; text !== prev; pass++) {
       prev = text;
       text = stripClassMembers(text, st.className, pass ? [] : st.drop || [], pass ? [] : (st.empty || []).map(mangled), privateNames);
-      // Classes the module never hands out: any method nothing calls goes, not only private ones.
-      for (const name of st.internal || []) text = stripClassMembers(text, name, [], [], { has: () => true });
+      // Public methods of other classes that nothing calls and no user can reach (the emitter's listener count).
+      for (const [name, members] of Object.entries(st.dropFrom || {})) text = stripClassMembers(text, name, pass ? [] : members, [], privateNames);
       text = (await transform(text, { format: 'esm', target: 'es2020', supported: ESPRUINO_SUPPORTED, treeShaking: true, legalComments: 'none' })).code;
     }
   }

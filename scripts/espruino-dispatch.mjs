@@ -20,9 +20,9 @@
 //   named parameters and holds no class (see `foldable`). A function declared in its body is fine:
 //   Espruino hoists nothing and creates it when the statement runs, which only its own case does;
 // - module functions do not use `this`; methods are private (their names were mangled from a trailing
-//   `_`, so no code outside the bundle knows them), the class neither extends nor is extended, and the
-//   name is either defined by this one class only (then every `x.name(…)` call is a call of it) or
-//   called only as `this.name(…)` from the class's own methods;
+//   `_`, so no code outside the bundle knows them), and the name is either defined by this one class
+//   only (then every `x.name(…)` call is a call of it) or called only as `this.name(…)` from the
+//   class's own methods; in a class that extends or is extended, only the first (no override exists);
 // - no name declared in its function scope is read as a free name by another folded function (in the
 //   dispatcher they share one function scope).
 // Cases are ordered smallest first: Espruino finds a case by reading past the bodies before it, so small
@@ -259,7 +259,9 @@ export function foldPrivateMethods(code, privateNames, maxSize, hotRoots) {
   const next = freshNames(code);
   const plans = [];
   for (const cls of classes) {
-    if (extended.has(cls) || extended.has(classNames.get(cls)) || keep.has(classNames.get(cls))) continue;
+    if (keep.has(classNames.get(cls))) continue;
+    // In a class hierarchy only a name no other class defines is folded: then no override can exist.
+    const inHierarchy = extended.has(cls) || extended.has(classNames.get(cls));
     const cands = [];
     for (const def of cls.body.body) {
       if (def.type !== 'MethodDefinition' || def.kind !== 'method' || def.static || def.computed) continue;
@@ -270,6 +272,7 @@ export function foldPrivateMethods(code, privateNames, maxSize, hotRoots) {
       // this class's own methods are known to reach it.
       const defs = uses.get(name).filter((u) => u.type !== 'MemberExpression');
       const unique = defs.length === 1;
+      if (inHierarchy && !unique) continue;
       const calls = [];
       const ok = uses.get(name).every((u) => {
         if (u === def) return true;

@@ -31,13 +31,13 @@ try {
   const sizes = {
     // The full build carries every member, less what nothing calls or reads (the emitter's listener count).
     ...(await buildEspruino(`${here}src/espruino-entry.ts`, `${here}dist/espruino/provision`, `${versions} (Espruino build, Wi-Fi)`, hot, {
-      strip: { className: 'ProvisionerImpl', drop: [], empty: [], internal: ['Emitter'] },
+      strip: { className: 'ProvisionerImpl', drop: [], empty: [], dropFrom: { Emitter: ['listenerCount'] } },
     })),
     ...(await buildEspruino(`${here}src/espruino-led-entry.ts`, `${here}dist/espruino/provision-led`, `${versions} (Espruino build, button + LED)`, hot, {
       replace: { [`${here}src/ports-wifi.ts`]: `${here}src/ports-nowifi.ts` },
       // The Wi-Fi subscription has no port to subscribe to on these boards.
       // The configuration's Wi-Fi and session sections configure only what this build leaves out.
-      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'], objects: { SCHEMA: ['wifi', 'session'] }, internal: ['Emitter'] },
+      strip: { className: 'ProvisionerImpl', drop: WIFI_METHODS, empty: ['subscribeWifi_'], objects: { SCHEMA: ['wifi', 'session'] }, dropFrom: { Emitter: ['listenerCount'] } },
     })),
   };
   for (const name of ['provision', 'provision-led']) copyFileSync(`${here}espruino/${name}.d.ts`, `${here}dist/espruino/${name}.d.ts`);

@@ -29,6 +29,11 @@ export function patternFor(cur: number, stableState: number, overrides?: { [stat
   return { on: 250, off: 250 };
 }
 
+/** What the LED driver reports a failing LED port to: the provisioner itself. @internal */
+export interface LedHost {
+  fail_(what: string, e: unknown): void;
+}
+
 /**
  * Drives an LED port with a pattern. Toggle times are computed from the pattern's start
  * (`start + k·period`, `start + k·period + on`), so the blink never drifts however long it runs, and a
@@ -44,12 +49,12 @@ export class LedDriver {
 
   private readonly led_: LedPort | undefined;
   private readonly clock_: Clock;
-  private readonly report_: (e: unknown) => void;
+  private readonly host_: LedHost;
 
-  constructor(led: LedPort | undefined, clock: Clock, report: (e: unknown) => void) {
+  constructor(led: LedPort | undefined, clock: Clock, host: LedHost) {
     this.led_ = led;
     this.clock_ = clock;
-    this.report_ = report;
+    this.host_ = host;
   }
 
   /** Show `p`. Showing the pattern already shown changes nothing (the phase is kept). */
@@ -106,9 +111,9 @@ export class LedDriver {
   private guard_(fn: () => MaybePromise<void>): void {
     try {
       const r = fn();
-      if (isThenable(r)) r.then(undefined, this.report_);
+      if (isThenable(r)) r.then(undefined, (e) => this.host_.fail_('LED port failed', e));
     } catch (e) {
-      this.report_(e);
+      this.host_.fail_('LED port failed', e);
     }
   }
 

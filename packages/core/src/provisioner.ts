@@ -159,10 +159,11 @@ export interface Provisioner {
   off<K extends keyof ProvisionEvents>(name: K, listener: Listener<ProvisionEvents[K]>): void;
 }
 
-class ProvisionerImpl implements Provisioner {
+// The provisioner is its own emitter (on, once, off come from Emitter): on Espruino every method and
+// every object costs memory, and a separate emitter would cost both.
+class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
   readonly config: ResolvedConfig;
   readonly clock_: Clock;
-  private readonly events_ = new Emitter<ProvisionEvents>();
   private readonly led_: LedDriver;
   /** Created by the first startSession() (undefined means idle): see createSession(). */
   private session_: Session | undefined;
@@ -198,36 +199,25 @@ class ProvisionerImpl implements Provisioner {
   private readonly ports_: Ports;
 
   constructor(ports: Ports, config: ProvisionConfig | undefined) {
+    super();
     this.config = validateConfig(config);
     if (!ports || typeof ports !== 'object') throw provisionError('invalid-config', 'ports must be an object {storage, system, clock?, button?, led?, wifi?}');
     if (!ports.storage) throw provisionError('invalid-config', 'ports.storage is required (a StoragePort)', { field: 'ports.storage' });
     if (!ports.system) throw provisionError('invalid-config', 'ports.system is required (a SystemPort)', { field: 'ports.system' });
     this.ports_ = ports;
     this.clock_ = ports.clock || defaultClock;
-    this.led_ = new LedDriver(ports.led, this.clock_, (e) => this.fail_('LED port failed', e));
-    // The button watcher and the session get the provisioner itself as their host rather than an
-    // object of closures (each closure costs memory on Espruino); the session is created on first use.
+    this.led_ = new LedDriver(ports.led, this.clock_, this);
+    // The LED driver, the button watcher and the session get the provisioner itself as their host
+    // rather than a closure or an object of closures (each closure costs memory on Espruino); the session is created on first use.
     // R6.2: dark until the first state event.
     this.led_.show_({ on: 0, off: 1 }); // solid off
   }
 
-  // ---- events -------------------------------------------------------------------------------
-
-  on<K extends keyof ProvisionEvents>(name: K, listener: Listener<ProvisionEvents[K]>): () => void {
-    return this.events_.on(name, listener);
-  }
-
-  once<K extends keyof ProvisionEvents>(name: K, listener: Listener<ProvisionEvents[K]>): () => void {
-    return this.events_.once(name, listener);
-  }
-
-  off<K extends keyof ProvisionEvents>(name: K, listener: Listener<ProvisionEvents[K]>): void {
-    this.events_.off(name, listener);
-  }
+  // ---- events ------------------------------------------------------------------------------
 
   emit_<K extends keyof ProvisionEvents>(name: K, payload: ProvisionEvents[K]): void {
     // A listener that throws must never break the state machine.
-    this.events_.emit(name, payload, (e) => {
+    this.emit(name, payload, (e) => {
       if (name !== 'error') this.fail_(`a "${name}" listener threw`, e);
     });
   }
