@@ -109,7 +109,8 @@ prov.start().then(function () {
 var P = require('provision');
 var now = 0, due = 0, pending;
 var clock = { now: function () { return now; }, setTimeout: function (fn, ms) { pending = fn; due = now + ms; return 1; }, clearTimeout: function () { pending = undefined; } };
-var ports = { clock: clock, storage: P.createEspruinoStorage({}), system: P.createEspruinoSystem(), led: P.createEspruinoLed({ pin: D2 }) };
+var ports = P.createEspruinoPorts({ led: { pin: D2 } });
+ports.clock = clock;
 var prov = P.createProvisioner(ports, { timeoutMs: 0 });
 var t0 = getTime();
 prov.start().then(function () {

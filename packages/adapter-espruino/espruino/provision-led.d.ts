@@ -7,7 +7,6 @@ import type { EspruinoPorts as FullPorts, EspruinoPortsOptions as FullPortsOptio
 
 export { isProvisionError, provisionError, State } from '@provision/core';
 export type { ProvisionError } from '@provision/core';
-export { createEspruinoButton, createEspruinoClock, createEspruinoLed, createEspruinoStorage, createEspruinoSystem } from '@provision/adapter-espruino';
 
 /** The configuration of this build: no `wifi` or `session` section (either is an unknown key, `invalid-config`). */
 export type ProvisionConfig = Omit<FullConfig, 'wifi' | 'session'>;

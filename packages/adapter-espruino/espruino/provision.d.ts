@@ -2,14 +2,5 @@
 // Espruino WiFi), for apps written in TypeScript that load it with require("provision").
 export { createProvisioner, isProvisionError, provisionError, State, validateConfig, validateCredentials } from '@provision/core';
 export type { Provisioner, ProvisionConfig, ProvisionError, ProvisionEvents } from '@provision/core';
-export {
-  classifyWifiReason,
-  createEspruinoButton,
-  createEspruinoClock,
-  createEspruinoLed,
-  createEspruinoPorts,
-  createEspruinoStorage,
-  createEspruinoSystem,
-  createEspruinoWifi,
-} from '@provision/adapter-espruino';
+export { createEspruinoPorts } from '@provision/adapter-espruino';
 export type { EspruinoPorts, EspruinoPortsOptions } from '@provision/adapter-espruino';

@@ -18,6 +18,42 @@ export interface EspruinoButtonOptions {
   debounceMs?: number;
 }
 
+/** A button port's own state; its methods are shared (see BUTTON). */
+interface EspruinoButton extends ButtonPort {
+  pin_: EspruinoPin;
+  low_: boolean;
+  debounce_: number;
+}
+
+// The methods every button port shares: on Espruino a closure keeps the scope it was made in alive,
+// so ports made of closures over their factory's locals would cost that scope for as long as they live.
+const BUTTON = {
+  read: function (this: EspruinoButton): boolean {
+    return !G.digitalRead(this.pin_) === this.low_;
+  },
+  watch: function (this: EspruinoButton, listener: (edge: ButtonEdge) => void): () => void {
+    const low = this.low_;
+    let id = G.setWatch(
+      function (e: WatchEvent) {
+        listener({ pressed: !e.state === low, at: toMonoMs(e.time) });
+      },
+      this.pin_,
+      { repeat: true, edge: 'both', debounce: this.debounce_ },
+    );
+    return function () {
+      // clearWatch(undefined) throws on Espruino, and clearWatch() clears every watch.
+      if (id === undefined) return;
+      const w = id;
+      id = undefined;
+      try {
+        G.clearWatch(w);
+      } catch (_e) {
+        // Already gone (a clearWatch() elsewhere, or a soft reset).
+      }
+    };
+  },
+};
+
 /**
  * The reset {@link ButtonPort} on any pin or `BTN1`: edges through `setWatch` (edge `'both'`, times
  * from the watch's `time`), the level through `digitalRead` (the boot-hold check, R5.2).
@@ -37,31 +73,10 @@ export function createEspruinoButton(options?: EspruinoButtonOptions): ButtonPor
   }
   const low = !!o.activeLow;
   if (o.pullUp) G.pinMode(pin, 'input_pullup');
-  const port: ButtonPort = {
-    read: function () {
-      return !G.digitalRead(pin) === low;
-    },
-    watch: function (listener: (edge: ButtonEdge) => void) {
-      let id = G.setWatch(
-        function (e: WatchEvent) {
-          listener({ pressed: !e.state === low, at: toMonoMs(e.time) });
-        },
-        pin,
-        { repeat: true, edge: 'both', debounce: debounce },
-      );
-      return function () {
-        // clearWatch(undefined) throws on Espruino, and clearWatch() clears every watch.
-        if (id === undefined) return;
-        const w = id;
-        id = undefined;
-        try {
-          G.clearWatch(w);
-        } catch (_e) {
-          // Already gone (a clearWatch() elsewhere, or a soft reset).
-        }
-      };
-    },
-  };
+  const port = Object.create(BUTTON) as EspruinoButton;
+  port.pin_ = pin;
+  port.low_ = low;
+  port.debounce_ = debounce;
   if (debounce > 0) port.hardwareDebounce = true;
   return port;
 }

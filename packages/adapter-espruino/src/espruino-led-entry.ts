@@ -3,4 +3,4 @@
 // leaves out the provisioner's Wi-Fi and session methods (see scripts/build-espruino.mjs) and uses
 // ports-nowifi.ts for ports-wifi.ts; its API is typed in espruino/provision-led.d.ts.
 export { createProvisioner, isProvisionError, provisionError, State, validateConfig } from '@provision/core';
-export { createEspruinoButton, createEspruinoClock, createEspruinoLed, createEspruinoPorts, createEspruinoStorage, createEspruinoSystem } from './index';
+export { createEspruinoPorts } from './index';

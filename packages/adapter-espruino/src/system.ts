@@ -13,10 +13,13 @@ import { G } from './espruino';
  * ```
  */
 export function createEspruinoSystem(): SystemPort {
-  return {
-    reboot: function () {
-      G.E.reboot();
-    },
-    uptimeMs: monoMs,
-  };
+  return SYSTEM;
 }
+
+// One object for every caller: the port has no state of its own, and each object costs memory on Espruino.
+const SYSTEM: SystemPort = {
+  reboot: function () {
+    G.E.reboot();
+  },
+  uptimeMs: monoMs,
+};

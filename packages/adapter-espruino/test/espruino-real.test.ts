@@ -83,7 +83,7 @@ var m0 = process.memory().usage;
 var P = require('provision');
 process.memory();
 var m1 = process.memory().usage;
-var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, wifi: typeof P.createEspruinoWifi === 'function' });
+var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, wifi: typeof P.validateCredentials === 'function' });
 var prov = P.createProvisioner(ports, ${CONFIG});
 prov.start().then(function () {
   process.memory();

@@ -14,9 +14,9 @@ describe("require('@provision/adapter-espruino/espruino') and '/espruino-led' in
     ensureBundle('provision-led.min.js');
     const full = require('@provision/adapter-espruino/espruino') as { [k: string]: unknown };
     const led = require('@provision/adapter-espruino/espruino-led') as { [k: string]: unknown };
-    expect(typeof full.createEspruinoWifi).toBe('function');
+    expect(typeof full.createEspruinoPorts).toBe('function');
+    expect(typeof full.validateCredentials).toBe('function');
     expect(typeof led.createEspruinoPorts).toBe('function');
-    expect(led.createEspruinoWifi).toBeUndefined();
     expect(led.validateCredentials).toBeUndefined();
   });
 
@@ -52,6 +52,7 @@ describe('the builds’ typings (checked by the type checker)', () => {
     expectTypeOf<Led.ResolvedConfig>().not.toHaveProperty('session');
     expectTypeOf<Led.ProvisionConfig>().toHaveProperty('button');
     expectTypeOf<Full.Provisioner>().toHaveProperty('configureSta');
-    expectTypeOf<typeof Full.createEspruinoWifi>().toBeFunction();
+    expectTypeOf<typeof Full.validateCredentials>().toBeFunction();
+    expectTypeOf<Led.EspruinoPortsOptions>().not.toHaveProperty('wifi');
   });
 });

@@ -17,8 +17,8 @@ export const CONFIG = '{ timeoutMs: 1500, rebootDelayMs: 10, button: { holdMs: 1
 
 const DEVICE = `
 var P = require('provision');
-// The button + LED build (provision-led.min.js) has no Wi-Fi: its ports have none.
-var WIFI = typeof P.createEspruinoWifi === 'function';
+// The button + LED build (provision-led.min.js) has no Wi-Fi: its ports have none (and it exports no validateCredentials).
+var WIFI = typeof P.validateCredentials === 'function';
 var ports = P.createEspruinoPorts({ button: { pin: BTN }, led: { pin: LEDPIN }, wifi: WIFI ? { retryDelayMs: 50, connectTimeoutMs: 2000 } : undefined, storage: { files: ['app.json'] } });
 var prov = P.createProvisioner(ports, ${CONFIG});
 var events = [];
@@ -79,7 +79,7 @@ prov.start().then(function () { when(rebooted, function () { finish(20); }); });
   // What each build offers: the button + LED build refuses a Wi-Fi port, naming the build to use.
   noWifi: [
     `var P = require('provision');
-var r = { wifi: typeof P.createEspruinoWifi === 'function', configureSta: typeof P.createProvisioner({ storage: P.createEspruinoStorage(), system: P.createEspruinoSystem() }).configureSta };
+var r = { wifi: typeof P.validateCredentials === 'function', configureSta: typeof P.createProvisioner(P.createEspruinoPorts({})).configureSta };
 try { P.createEspruinoPorts({ wifi: true }); r.ports = 'ok'; } catch (e) { r.ports = e.code + ': ' + e.message; }
 out(r);
 setTimeout(done, 0);`,

@@ -173,7 +173,10 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
   private journal_: ResetJournal = freshJournal();
   // Flags without an initialiser start undefined, i.e. false: no constructor code for them.
   private started_?: boolean;
+  /** While start() runs. Not kept once settled: on Espruino a settled promise keeps every reaction ever attached to it. */
   private startPromise_: Promise<void> | undefined;
+  /** start() has finished (1): later calls resolve at once. */
+  private startDone_?: number;
   private stopped_?: boolean;
   private resetting_: Promise<void> | undefined;
   private timeoutTimer_: TimerHandle | undefined;
@@ -232,9 +235,15 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
 
   start(): Promise<void> {
     if (this.startPromise_) return this.startPromise_;
+    if (this.startDone_) return Promise.resolve();
     // What only start() needs is defined in here, not as methods: on Espruino a method costs memory
     // for as long as the module is loaded, a local function only until start() has finished.
-    this.startPromise_ = new Promise<void>((resolve) => {
+    const started = new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.startDone_ = 1;
+        this.startPromise_ = undefined;
+        resolve();
+      };
       const storage = this.ports_.storage;
       const wifi = this.ports_.wifi;
       const warn = (message: string, cause?: unknown): void => {
@@ -251,10 +260,10 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
           this.updateTimeout_();
           this.subscribeWifi_();
         }
-        resolve();
+        done();
       };
       const proceed = (): void => {
-        if (this.stopped_) return resolve();
+        if (this.stopped_) return done();
         this.started_ = true;
         this.emitState_(0, this.max_);
         const port = this.ports_.button;
@@ -323,7 +332,9 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
       );
       andThen(andThen(andThen(loaded, loadJournal), checkCredentials), proceed);
     });
-    return this.startPromise_;
+    // A start that finished inside the executor (every port synchronous) has nothing to keep.
+    if (!this.startDone_) this.startPromise_ = started;
+    return started;
   }
 
   stop(): void {

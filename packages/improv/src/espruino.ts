@@ -21,7 +21,7 @@ interface ConsoleGlobals {
 
 /** Options of {@link attachImprovEspruino}. The object is used as it is, not copied (RAM is scarce). */
 export interface AttachImprovEspruinoOptions extends Omit<ImprovDeviceOptions, 'write' | 'clock' | 'other'> {
-  /** Time: `createEspruinoClock()` of the provision module. */
+  /** Time: the `clock` of the provision module's `createEspruinoPorts()`. */
   clock: Clock;
   /**
    * A Serial port used for Improv alone (e.g. `Serial2`, set up with `Serial2.setup(115200, …)`).
@@ -57,9 +57,9 @@ export interface ImprovEspruinoTransport {
  * ```js
  * var p = require("provision");
  * var improv = require("improv");
- * var clock = p.createEspruinoClock();
- * var prov = p.createProvisioner(p.createEspruinoPorts({ clock: clock }));
- * improv.attachImprovEspruino(prov, { clock: clock, firmware: "lamp", version: "1.0.0", platform: "ESP32", deviceName: "Lamp" });
+ * var ports = p.createEspruinoPorts({ wifi: true });
+ * var prov = p.createProvisioner(ports);
+ * improv.attachImprovEspruino(prov, { clock: ports.clock, firmware: "lamp", version: "1.0.0", platform: "ESP32", deviceName: "Lamp" });
  * ```
  */
 export function attachImprovEspruino(prov: Provisioner, options: AttachImprovEspruinoOptions): ImprovEspruinoTransport {
