@@ -47,8 +47,9 @@ export function toMonoMs(seconds: number): number {
  * ```
  */
 export function createEspruinoClock(): Clock {
-  // The core's default clock already guards clearTimeout and looks the timers up at call time: reuse
-  // its functions (on Espruino every function object costs variables); only now() differs.
-  const d = defaultClock;
-  return { now: monoMs, setTimeout: d.setTimeout, clearTimeout: d.clearTimeout, wallNow: d.wallNow };
+  // The core's default clock already guards clearTimeout and looks the timers up at call time: inherit
+  // its methods (on Espruino every function object and property costs variables); only now() differs.
+  const c = Object.create(defaultClock) as Clock;
+  c.now = monoMs;
+  return c;
 }

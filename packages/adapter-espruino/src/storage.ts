@@ -36,38 +36,38 @@ function compactStorage(): void {
  * port exists.
  */
 class SlotStorage implements StoragePort {
-  private readonly rec_: string;
-  private readonly jr_: string;
-  private readonly files_: string[];
+  // Only the prefix is kept, the file names made when used: each string field costs memory on Espruino.
+  private readonly p_: string;
+  private readonly files_: string[] | undefined;
   declare compact?: () => void;
 
-  constructor(rec: string, jr: string, files: string[]) {
-    this.rec_ = rec;
-    this.jr_ = jr;
+  constructor(prefix: string, files: string[] | undefined) {
+    this.p_ = prefix;
     this.files_ = files;
   }
 
   load(): ProvisionRecord | undefined {
-    return readSlots(this.rec_) as ProvisionRecord | undefined;
+    return readSlots(this.p_ + '.r') as ProvisionRecord | undefined;
   }
 
   save(r: ProvisionRecord): void {
-    writeSlots(this.rec_, r);
+    writeSlots(this.p_ + '.r', r);
   }
 
   wipe(): void {
     const S = storageModule();
-    for (let i = 0; i < this.files_.length; i++) S.erase(this.files_[i]);
+    const files = this.files_ || [];
+    for (let i = 0; i < files.length; i++) S.erase(files[i]);
     // The record last: a power cut during the wipe leaves the record as it was, never an older one.
-    eraseSlots(this.rec_);
+    eraseSlots(this.p_ + '.r');
   }
 
   loadJournal(): ResetJournal | undefined {
-    return readSlots(this.jr_) as ResetJournal | undefined;
+    return readSlots(this.p_ + '.j') as ResetJournal | undefined;
   }
 
   saveJournal(j: ResetJournal): void {
-    writeSlots(this.jr_, j);
+    writeSlots(this.p_ + '.j', j);
   }
 }
 
@@ -85,8 +85,8 @@ export function createEspruinoStorage(options?: EspruinoStorageOptions): Espruin
   const o = options || {};
   const prefix = o.prefix === undefined ? 'prov' : o.prefix;
   checkSlotName(prefix + '.r', 'storage.prefix');
-  const files = o.files || [];
-  for (let i = 0; i < files.length; i++) {
+  const files = o.files;
+  for (let i = 0; files && i < files.length; i++) {
     const f = files[i];
     if (typeof f !== 'string' || f.length < 1 || f.length > MAX_NAME || f === 'provision') {
       throw provisionError('invalid-config', `storage.files[${i}] must be a Storage file name of 1..${MAX_NAME} characters other than "provision", got ${JSON.stringify(f)}`, {
@@ -94,7 +94,7 @@ export function createEspruinoStorage(options?: EspruinoStorageOptions): Espruin
       });
     }
   }
-  const port: EspruinoStoragePort = new SlotStorage(prefix + '.r', prefix + '.j', files);
+  const port: EspruinoStoragePort = new SlotStorage(prefix, files);
   if (o.compact) port.compact = compactStorage;
   return port;
 }

@@ -45,7 +45,8 @@ export class LedDriver {
   private pattern_: LedPattern | undefined;
   private start_ = 0;
   private timer_: TimerHandle | undefined;
-  private lit_: boolean | undefined;
+  /** 1 lit, 0 dark, undefined unknown (a number: on Espruino one variable less than a boolean). */
+  private lit_: number | undefined;
 
   private readonly led_: LedPort | undefined;
   private readonly clock_: Clock;
@@ -88,22 +89,22 @@ export class LedDriver {
   private tick_(): void {
     const p = this.pattern_;
     if (!p) return;
-    const period = p.on + p.off;
-    const elapsed = this.clock_.now() - this.start_;
-    const cycles = Math.floor(elapsed / period);
-    const within = elapsed - cycles * period;
-    const on = within < p.on;
-    this.write_(on);
-    const next = this.start_ + cycles * period + (on ? p.on : period);
-    this.timer_ = this.clock_.setTimeout(() => {
-      this.timer_ = undefined;
-      this.tick_();
-    }, Math.max(0, next - this.clock_.now()));
+    // Two locals only: on Espruino the timer's closure keeps this scope alive until it fires.
+    let within = (this.clock_.now() - this.start_) % (p.on + p.off);
+    if (within < 0) within += p.on + p.off; // a clock that went back
+    this.write_(within < p.on);
+    this.timer_ = this.clock_.setTimeout(
+      () => {
+        this.timer_ = undefined;
+        this.tick_();
+      },
+      (within < p.on ? p.on : p.on + p.off) - within,
+    );
   }
 
   private write_(on: boolean): void {
-    if (this.lit_ === on) return;
-    this.lit_ = on;
+    if (this.lit_ === (on ? 1 : 0)) return;
+    this.lit_ = on ? 1 : 0;
     const led = this.led_ as LedPort;
     this.guard_(() => led.set(on));
   }

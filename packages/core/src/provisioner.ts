@@ -169,12 +169,14 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
   private session_: Session | undefined;
   private cur_ = 0;
   private max_ = 0;
-  private wifiConfigured_ = false;
+  // Flags are numbers (1 or 0) where they are set often: on Espruino a number field is one variable, a
+  // boolean two; undefined (never set) is none.
+  private wifiConfigured_?: number;
   private journal_: ResetJournal = freshJournal();
   // Flags without an initialiser start undefined, i.e. false: no constructor code for them.
-  private started_?: boolean;
+  private started_?: number;
   /** While start() runs. Not kept once settled: on Espruino a settled promise keeps every reaction ever attached to it. */
-  private startPromise_: Promise<void> | undefined;
+  private startPromise_?: Promise<void>;
   /** start() has finished (1): later calls resolve at once. */
   private startDone_?: number;
   private stopped_?: boolean;
@@ -241,7 +243,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
     const started = new Promise<void>((resolve) => {
       const done = (): void => {
         this.startDone_ = 1;
-        this.startPromise_ = undefined;
+        delete this.startPromise_;
         resolve();
       };
       const storage = this.ports_.storage;
@@ -264,7 +266,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
       };
       const proceed = (): void => {
         if (this.stopped_) return done();
-        this.started_ = true;
+        this.started_ = 1;
         this.emitState_(0, this.max_);
         const port = this.ports_.button;
         if (!port || this.config.button.holdMs < 0) return buttonChecked(false);
@@ -293,7 +295,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
         try {
           const r = checkRecord(rec);
           this.max_ = r.max;
-          this.wifiConfigured_ = r.wifiConfigured;
+          this.wifiConfigured_ = r.wifiConfigured ? 1 : 0;
         } catch (e) {
           unknown('is corrupt', e);
         }
@@ -302,11 +304,11 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
       // wifiConfigured without stored credentials (a reset interrupted after forget) is rewound.
       const adoptCredentials = (stored: boolean): void => {
         if (this.unknown_) {
-          if (stored) this.wifiConfigured_ = true;
+          if (stored) this.wifiConfigured_ = 1;
         } else if (!stored) {
           warn(`provisioning record says Wi-Fi is configured but no credentials are stored: rewound to state 0 (max was ${this.max_})`);
           this.max_ = 0;
-          this.wifiConfigured_ = false;
+          this.wifiConfigured_ = 0;
           this.dirty_ = true;
           this.flush_();
         }
@@ -372,11 +374,11 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
   }
 
   isProvisioned(): boolean {
-    return this.config.stableState === 0 ? this.wifiConfigured_ : this.max_ >= this.config.stableState;
+    return this.config.stableState === 0 ? !!this.wifiConfigured_ : this.max_ >= this.config.stableState;
   }
 
   isWifiConfigured(): boolean {
-    return this.wifiConfigured_;
+    return !!this.wifiConfigured_;
   }
 
   isResetting(): boolean {
@@ -444,7 +446,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
     // An unknown record is never overwritten before the state is proven, a newer one never (R3.7).
     if (!this.dirty_ || this.resetting_ || this.unknown_) return;
     this.dirty_ = false;
-    const rec: ProvisionRecord = { v: RECORD_VERSION, max: this.max_, wifiConfigured: this.wifiConfigured_ };
+    const rec: ProvisionRecord = { v: RECORD_VERSION, max: this.max_, wifiConfigured: !!this.wifiConfigured_ };
     this.enqueueWrite_(() => this.ports_.storage.save(rec), 'saving the provisioning record failed');
   }
 
@@ -581,7 +583,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
       },
       () => {
         this.max_ = 0;
-        this.wifiConfigured_ = false;
+        this.wifiConfigured_ = 0;
         return storage.wipe();
       },
       () => (wifi ? wifi.forget() : undefined),
@@ -659,7 +661,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
       if (ev.ip !== undefined) e.ip = ev.ip;
       this.setWifiState_(e);
       if (!this.wifiConfigured_) {
-        this.wifiConfigured_ = true;
+        this.wifiConfigured_ = 1;
         this.dirty_ = true;
       }
       if (this.unpersisted_) {
