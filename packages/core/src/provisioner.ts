@@ -213,12 +213,13 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
     this.clock_ = ports.clock || defaultClock;
     this.led_ = new LedDriver(ports.led, this.clock_, this);
     // The LED driver, the button watcher and the session get the provisioner itself as their host
-    // rather than a closure or an object of closures (each closure costs memory on Espruino); the session is created on first use.
+    // rather than a closure or an object of closures (each closure costs memory on Espruino); the
+    // session is created on first use.
     // R6.2: dark until the first state event.
     this.led_.show_({ on: 0, off: 1 }); // solid off
   }
 
-  // ---- events ------------------------------------------------------------------------------
+  // ---- events -------------------------------------------------------------------------------
 
   emit_<K extends keyof ProvisionEvents>(name: K, payload: ProvisionEvents[K]): void {
     // A listener that throws must never break the state machine.

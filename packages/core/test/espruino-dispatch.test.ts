@@ -140,6 +140,31 @@ describe('foldPrivateMethods', () => {
   });
 });
 
+describe('foldPrivateMethods in a class hierarchy', () => {
+  // Base and Derived both define \`w\` (an override): it stays a method in both, and so does Base's
+  // \`v\`, which would be its only partner in a dispatcher. Derived's own \`d\`
+  // and \`e\` are defined once in the bundle, so no override can exist: they are folded (a dispatcher
+  // takes two functions at least).
+  const HIERARCHY = `
+var Base = class { w(n) { return n + 1; } v(n) { return this.w(n) - 1; } run(n) { return this.v(n); } };
+var Derived = class extends Base { w(n) { return n * 2; } d(n) { return n - 3; } e(n) { return this.d(n) * 5; } go(n) { return this.e(n) + this.run(n); } };
+function api(v) { return [new Base().run(v), new Derived().go(v)]; }
+export { api };
+`;
+  const out = foldPrivateMethods(HIERARCHY, new Set(['w', 'v', 'd', 'e']), 1000, NONE);
+
+  it('folds a private name only one class defines, keeps an overridden one as a method', () => {
+    expect(out).not.toMatch(/\bd\(n\) \{/);
+    expect(out).not.toMatch(/\be\(n\) \{/);
+    expect(out).toContain('w(n) { return n + 1; }');
+    expect(out).toContain('w(n) { return n * 2; }');
+  });
+
+  it('computes what the original does', () => {
+    for (const v of [0, 4, -7]) expect(load(out).api(v)).toEqual(load(HIERARCHY).api(v));
+  });
+});
+
 describe('folding never changes results (generated programs)', () => {
   // Random programs: helpers computing on their arguments and calling earlier helpers, plus a class
   // whose private methods call each other; the folded program must agree on every input.
