@@ -15,7 +15,8 @@
 // and the same inside each class for its private methods (`this.b_(x)` → `this.$2(1, x)`).
 //
 // A function is folded only when the rewrite is provably invisible:
-// - every reference is a direct call (never a value passed on, stored, exported, or `new`ed);
+// - every reference is a direct call or a `.bind(x, …)` of it, which becomes `$0.bind(x, k, …)` (never
+//   a value passed on, stored, exported, or `new`ed);
 // - it reads neither `arguments` nor `super`/`new.target`, is neither async nor a generator, has plain
 //   named parameters and holds no class (see `foldable`). A function declared in its body is fine:
 //   Espruino hoists nothing and creates it when the statement runs, which only its own case does;
@@ -100,8 +101,23 @@ export function applyEdits(code, edits) {
   return out;
 }
 
-/** Edits turning the call `call` into a call of dispatcher case `k` of `target` (new callee text). */
+/**
+ * The call `f.bind(x, …)` when `ref` is the `f` in it with at least the first argument: a bound
+ * function, which Espruino makes of about four variables (a closure costs its scope as well).
+ */
+function bindCallOf(ref, parent) {
+  const m = parent.get(ref);
+  if (!m || m.type !== 'MemberExpression' || m.object !== ref || m.computed || m.property.name !== 'bind') return undefined;
+  const call = parent.get(m);
+  return call && call.type === 'CallExpression' && call.callee === m && !call.optional && call.arguments.length ? call : undefined;
+}
+
+/**
+ * Edits turning the call `call` into a call of dispatcher case `k` of `target` (new callee text), or,
+ * for `f.bind(x, …)`, into `target.bind(x, k, …)`.
+ */
 function callEdits(call, calleeNode, target, k) {
+  if (call.bound) return [{ start: calleeNode.start, end: calleeNode.end, text: target }, { start: call.arguments[0].end, end: call.arguments[0].end, text: `,${k}` }];
   const edits = [{ start: calleeNode.start, end: calleeNode.end, text: target }];
   if (call.arguments.length) edits.push({ start: call.arguments[0].start, end: call.arguments[0].start, text: `${k},` });
   else edits.push({ start: calleeNode.end, end: call.end, text: `(${k})` });
@@ -193,7 +209,9 @@ export function foldModuleFunctions(code, maxSize, hotRoots) {
     const refs = variable.references;
     const calls = refs.map((r) => {
       const p = parent.get(r.identifier);
-      return p && p.type === 'CallExpression' && p.callee === r.identifier && !p.optional ? p : undefined;
+      if (p && p.type === 'CallExpression' && p.callee === r.identifier && !p.optional) return p;
+      const bound = bindCallOf(r.identifier, parent);
+      return bound && { bound: true, arguments: bound.arguments };
     });
     if (!refs.length || calls.some((c) => !c)) continue;
     cands.push({ fn, size: fn.body.end - fn.body.start, calls, refs });
@@ -279,8 +297,10 @@ export function foldPrivateMethods(code, privateNames, maxSize, hotRoots) {
         // Another class's method of the same name is fine; an object literal key or a field is not.
         if (u.type === 'MethodDefinition') return !unique;
         if (u.type !== 'MemberExpression' || u.computed) return false;
-        const call = parent.get(u);
-        if (!call || call.type !== 'CallExpression' || call.callee !== u || call.optional) return false;
+        const direct = parent.get(u);
+        const bound = bindCallOf(u, parent);
+        const call = direct && direct.type === 'CallExpression' && direct.callee === u && !direct.optional ? direct : bound && { bound: true, arguments: bound.arguments };
+        if (!call) return false;
         if (!unique && (u.object.type !== 'ThisExpression' || methodClassOf(u, parent) !== cls.body)) return false;
         calls.push({ call, member: u });
         return true;

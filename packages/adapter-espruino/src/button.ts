@@ -25,32 +25,40 @@ interface EspruinoButton extends ButtonPort {
   debounce_: number;
 }
 
-// The methods every button port shares: on Espruino a closure keeps the scope it was made in alive,
-// so ports made of closures over their factory's locals would cost that scope for as long as they live.
+/** One `watch()`: its `setWatch` id until unwatched. */
+interface Watch {
+  id?: unknown;
+}
+
+/** `setWatch`'s callback of one watch, bound to its listener and polarity. */
+function onWatchEdge(listener: (edge: ButtonEdge) => void, low: boolean, e: WatchEvent): void {
+  listener({ pressed: !e.state === low, at: toMonoMs(e.time) });
+}
+
+/** What `watch()` returns, bound to its watch. */
+function unwatch(w: Watch): void {
+  // clearWatch(undefined) throws on Espruino, and clearWatch() clears every watch.
+  const id = w.id;
+  if (id === undefined) return;
+  w.id = undefined;
+  try {
+    G.clearWatch(id);
+  } catch (_e) {
+    // Already gone (a clearWatch() elsewhere, or a soft reset).
+  }
+}
+
+// The methods every button port shares, and bound functions for what a watch hands out: on Espruino a
+// closure keeps the scope it was made in alive (ports made of closures over their factory's locals
+// would cost that scope for as long as they live), a bound function is about four variables.
 const BUTTON = {
   read: function (this: EspruinoButton): boolean {
     return !G.digitalRead(this.pin_) === this.low_;
   },
   watch: function (this: EspruinoButton, listener: (edge: ButtonEdge) => void): () => void {
-    const low = this.low_;
-    let id = G.setWatch(
-      function (e: WatchEvent) {
-        listener({ pressed: !e.state === low, at: toMonoMs(e.time) });
-      },
-      this.pin_,
-      { repeat: true, edge: 'both', debounce: this.debounce_ },
-    );
-    return function () {
-      // clearWatch(undefined) throws on Espruino, and clearWatch() clears every watch.
-      if (id === undefined) return;
-      const w = id;
-      id = undefined;
-      try {
-        G.clearWatch(w);
-      } catch (_e) {
-        // Already gone (a clearWatch() elsewhere, or a soft reset).
-      }
-    };
+    const w: Watch = {};
+    w.id = G.setWatch(onWatchEdge.bind(undefined, listener, this.low_), this.pin_, { repeat: true, edge: 'both', debounce: this.debounce_ });
+    return unwatch.bind(undefined, w);
   },
 };
 

@@ -103,7 +103,24 @@ class EspruinoWifiPort implements WifiPort {
     this.state_ = WAITING;
     const r = raw === undefined || raw === null ? undefined : typeof raw === 'number' ? raw : String(raw);
     this.emit_(r === undefined ? { type: 'disconnected', reason: 'other' } : { type: 'disconnected', reason: classifyWifiReason(r), raw: r });
-    if (this.state_ === WAITING) this.timer_ = this.clock_.setTimeout(() => this.join_(), this.retryMs_);
+    if (this.state_ === WAITING) this.timer_ = this.clock_.setTimeout(this.join_.bind(this), this.retryMs_);
+  }
+
+  private down_(d: Details | undefined): void {
+    this.fail_(d ? d.reason : undefined);
+  }
+
+  /** The join timer of attempt `g` fired. */
+  private late_(g: number): void {
+    this.timer_ = undefined;
+    if (g === this.gen_) this.fail_('timeout');
+  }
+
+  /** `Wifi.connect`'s callback for attempt `g`. */
+  private joined_(g: number, err: unknown): void {
+    if (g !== this.gen_) return;
+    if (err) this.fail_(err);
+    else this.up_(undefined);
   }
 
   private join_(): void {
@@ -119,20 +136,13 @@ class EspruinoWifiPort implements WifiPort {
     this.ip_ = undefined;
     this.emit_({ type: 'connecting' });
     if (this.state_ !== JOINING || g !== this.gen_) return;
-    this.timer_ = this.clock_.setTimeout(() => {
-      this.timer_ = undefined;
-      if (g === this.gen_) this.fail_('timeout');
-    }, this.timeoutMs_);
+    this.timer_ = this.clock_.setTimeout(this.late_.bind(this, g), this.timeoutMs_);
     const opts: { password?: string; bssid?: string; channel?: number } = {};
     if (c.passphrase) opts.password = c.passphrase;
     if (c.bssid) opts.bssid = c.bssid;
     if (c.channel) opts.channel = c.channel;
     try {
-      this.W_.connect(c.ssid, opts, (err) => {
-        if (g !== this.gen_) return;
-        if (err) this.fail_(err);
-        else this.up_(undefined);
-      });
+      this.W_.connect(c.ssid, opts, this.joined_.bind(this, g));
     } catch (_e) {
       // Never the message: it could echo what was passed in.
       this.fail_('connect threw');
@@ -142,8 +152,10 @@ class EspruinoWifiPort implements WifiPort {
   private attach_(): void {
     if (this.attached_) return;
     this.attached_ = true;
-    this.W_.on('connected', (d) => this.up_(d as Details | undefined));
-    this.W_.on('disconnected', (d) => this.fail_(d ? (d as Details).reason : undefined));
+    // Bound methods, not closures: they live as long as the port, and on Espruino a bound function is
+    // about four variables while a closure also keeps the scope it was made in.
+    this.W_.on('connected', this.up_.bind(this));
+    this.W_.on('disconnected', this.down_.bind(this));
   }
 
   private halt_(): void {
@@ -163,9 +175,11 @@ class EspruinoWifiPort implements WifiPort {
     this.listeners_.push(listener);
     this.attach_();
     if (this.state_ === IDLE && !this.creds_ && this.stored_()) this.join_();
-    return () => {
-      this.listeners_ = this.listeners_.filter((l) => l !== listener);
-    };
+    return this.unsubscribe_.bind(this, listener);
+  }
+
+  private unsubscribe_(listener: (e: WifiEvent) => void): void {
+    this.listeners_ = this.listeners_.filter((l) => l !== listener);
   }
 
   connect(c: WifiCredentials, co: ConnectOptions): void {

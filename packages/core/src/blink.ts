@@ -87,19 +87,15 @@ export class LedDriver {
   }
 
   private tick_(): void {
+    this.timer_ = undefined;
     const p = this.pattern_;
     if (!p) return;
-    // Two locals only: on Espruino the timer's closure keeps this scope alive until it fires.
     let within = (this.clock_.now() - this.start_) % (p.on + p.off);
     if (within < 0) within += p.on + p.off; // a clock that went back
     this.write_(within < p.on);
-    this.timer_ = this.clock_.setTimeout(
-      () => {
-        this.timer_ = undefined;
-        this.tick_();
-      },
-      (within < p.on ? p.on : p.on + p.off) - within,
-    );
+    // The next step is this method, bound: on Espruino a closure would keep this call's scope alive
+    // until it fires (a bound function is about four variables and keeps no scope).
+    this.timer_ = this.clock_.setTimeout(this.tick_.bind(this), (within < p.on ? p.on : p.on + p.off) - within);
   }
 
   private write_(on: boolean): void {

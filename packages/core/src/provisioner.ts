@@ -477,12 +477,15 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
     if (this.max_ < 1 || this.max_ >= this.config.stableState) this.cancelTimeout_();
     else if (this.started_ && !this.stopped_ && !this.resetting_ && !this.unknown_ && this.timeoutTimer_ === undefined && this.config.timeoutMs > 0) {
       this.deadline_ = this.clock_.now() + this.config.timeoutMs;
-      this.timeoutTimer_ = this.clock_.setTimeout(() => {
-        this.timeoutTimer_ = undefined;
-        this.deadline_ = undefined;
-        void this.factoryReset('timeout');
-      }, this.config.timeoutMs);
+      // Bound, not a closure: it may wait for the whole timeout (see ButtonWatcher.watchEdges_).
+      this.timeoutTimer_ = this.clock_.setTimeout(this.timedOut_.bind(this), this.config.timeoutMs);
     }
+  }
+
+  private timedOut_(): void {
+    this.timeoutTimer_ = undefined;
+    this.deadline_ = undefined;
+    void this.factoryReset('timeout');
   }
 
   private cancelTimeout_(): void {
@@ -636,7 +639,8 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
     const wifi = this.ports_.wifi;
     if (!wifi || this.unsubscribeWifi_) return;
     try {
-      this.unsubscribeWifi_ = wifi.subscribe((ev) => this.onWifi_(ev));
+      // Bound rather than a closure: it lives as long as the provisioner (see ButtonWatcher.watchEdges_).
+      this.unsubscribeWifi_ = wifi.subscribe(this.onWifi_.bind(this));
     } catch (e) {
       this.fail_('Wi-Fi subscribe failed', e, 'wifi-failed');
     }

@@ -140,6 +140,42 @@ describe('foldPrivateMethods', () => {
   });
 });
 
+// Long-lived callbacks are bound functions (about four Espruino variables, no scope kept alive), and
+// a function referenced only by calls and `.bind(x, …)` still folds: `$D.bind(x, k, …)`.
+const BOUND = `
+function add(a, b) { return a + b; }
+function scale(k, v) { return k * v; }
+class Port {
+  constructor() { this.n = 0; }
+  bump_(by, extra) { this.n += by + (extra || 0); return this.n; }
+  read_() { return this.n; }
+  hand() { return [this.bump_.bind(this, 2), this.read_.bind(this)]; }
+}
+function api(v) {
+  const p = new Port();
+  const [bump, read] = p.hand();
+  bump(v);
+  return [add.bind(undefined, v)(1), [1, 2].map(scale.bind(null, v)), read(), p.read_()];
+}
+export { api };
+`;
+
+describe('folding bound references', () => {
+  const out = foldPrivateMethods(foldModuleFunctions(BOUND, 1000, NONE), new Set(['bump_', 'read_']), 1000, NONE);
+
+  it('folds functions and private methods that are only called or bound; the case number follows the bound this', () => {
+    for (const name of ['function add(', 'function scale(', 'bump_(by', 'read_()']) expect(out).not.toContain(name);
+    expect(out).toMatch(/\$\d+\.bind\(undefined,\d+, v\)/);
+    expect(out).toMatch(/this\.\$\d+\.bind\(this,\d+, 2\)/);
+    expect(out).toMatch(/this\.\$\d+\.bind\(this,\d+\)/);
+  });
+
+  it('computes what the original does, a bound call passing its own arguments after the bound ones', () => {
+    for (const v of [0, 3]) expect(load(out).api(v)).toEqual(load(BOUND).api(v));
+    expect(load(out).api(3)).toEqual([4, [3, 6], 5, 5]);
+  });
+});
+
 describe('foldPrivateMethods in a class hierarchy', () => {
   // Base and Derived both define \`w\` (an override): it stays a method in both, and so does Base's
   // \`v\`, which would be its only partner in a dispatcher. Derived's own \`d\`
