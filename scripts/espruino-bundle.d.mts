@@ -5,3 +5,5 @@ export declare function toModuleExports(code: string): string;
 export declare function paramsToArguments(code: string): string;
 export declare function buildEspruino(entry: string, outBase: string, banner?: string, hot?: string[], options?: { replace?: { [from: string]: string }; strip?: { className: string; drop?: string[]; empty?: string[] } }): Promise<{ [file: string]: number }>;
 export declare const FOLD_MAX_CHARS: number;
+export declare const COLD_FOLD_MAX_CHARS: number;
+export declare const WARM: string[];

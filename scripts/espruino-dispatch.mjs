@@ -125,23 +125,37 @@ function callEdits(call, calleeNode, target, k) {
 }
 
 /**
- * Groups candidates into dispatchers, first fit by decreasing size: each group's bodies together stay
- * within `maxSize` characters, and no name declared in one member's scope is read as a free name by
- * another (in a dispatcher they share one function scope). Groups of one are dropped: nothing to gain.
- * Each group's members are returned smallest first.
- * @param cands `{ fn, size }[]`; @param scopeOf maps a function node to its eslint-scope scope.
+ * The size caps of dispatchers: a number (one cap for every function), or `{ warm, warmMax, coldMax }`:
+ * functions named in `warm` (source names of module functions, mangled names of methods) share
+ * dispatchers of at most `warmMax` characters among themselves, all others dispatchers of `coldMax`.
+ * Espruino reads past the cases before the one called, so code that runs often (a state change) wants
+ * small dispatchers, code that runs rarely (a factory reset, a session) saves more in large ones.
  */
-function groupCandidates(cands, scopeOf, maxSize) {
+function capOf(limits, name) {
+  if (typeof limits === 'number') return limits;
+  return limits.warm.has(name) ? limits.warmMax : limits.coldMax;
+}
+
+/**
+ * Groups candidates into dispatchers, first fit by decreasing size: each group's bodies together stay
+ * within their cap (see capOf; warm and cold functions never share one), and no name declared in one
+ * member's scope is read as a free name by another (in a dispatcher they share one function scope).
+ * Groups of one are dropped: nothing to gain. Each group's members are returned smallest first.
+ * @param cands `{ fn, size, name }[]`; @param scopeOf maps a function node to its eslint-scope scope.
+ */
+function groupCandidates(cands, scopeOf, limits) {
   const groups = [];
   for (const c of [...cands].sort((a, b) => b.size - a.size)) {
+    const maxSize = capOf(limits, c.name);
     if (c.size > maxSize) continue;
     const declared = new Set(scopeOf(c.fn).variables.map((v) => v.name).filter((n) => n !== 'arguments'));
     const free = new Set(scopeOf(c.fn).through.map((r) => r.identifier.name));
     const fits = (g) =>
+      g.maxSize === maxSize &&
       g.size + c.size <= maxSize &&
       !g.members.some((p) => [...p.declared].some((n) => free.has(n)) || [...declared].some((n) => p.free.has(n)));
     let g = groups.find(fits);
-    if (!g) groups.push((g = { size: 0, members: [] }));
+    if (!g) groups.push((g = { size: 0, maxSize, members: [] }));
     g.members.push({ ...c, declared, free });
     g.size += c.size;
   }
@@ -196,7 +210,7 @@ function scopeLookup(ast) {
 }
 
 /** Folds module-level function declarations that are only ever called. */
-export function foldModuleFunctions(code, maxSize, hotRoots) {
+export function foldModuleFunctions(code, limits, hotRoots) {
   const { ast, parent } = parseWithParents(code);
   const { manager, scopeOf } = scopeLookup(ast);
   const keep = hotClosure(ast, manager, hotRoots);
@@ -214,9 +228,9 @@ export function foldModuleFunctions(code, maxSize, hotRoots) {
       return bound && { bound: true, arguments: bound.arguments };
     });
     if (!refs.length || calls.some((c) => !c)) continue;
-    cands.push({ fn, size: fn.body.end - fn.body.start, calls, refs });
+    cands.push({ fn, name: fn.id.name, size: fn.body.end - fn.body.start, calls, refs });
   }
-  const groups = groupCandidates(cands, scopeOf, maxSize).map((picked) => ({ picked }));
+  const groups = groupCandidates(cands, scopeOf, limits).map((picked) => ({ picked }));
   if (!groups.length) return code;
   const next = freshNames(code);
   const argsName = next();
@@ -248,7 +262,7 @@ function methodClassOf(node, parent) {
 }
 
 /** Folds each class's private methods (names in `privateNames`) that are only called as `this.name(…)`. */
-export function foldPrivateMethods(code, privateNames, maxSize, hotRoots) {
+export function foldPrivateMethods(code, privateNames, limits, hotRoots) {
   const { ast, parent, all } = parseWithParents(code);
   const { manager, scopeOf } = scopeLookup(ast);
   const keep = hotClosure(ast, manager, hotRoots);
@@ -305,9 +319,9 @@ export function foldPrivateMethods(code, privateNames, maxSize, hotRoots) {
         calls.push({ call, member: u });
         return true;
       });
-      if (ok) cands.push({ fn: def.value, def, size: def.value.body.end - def.value.body.start, calls });
+      if (ok) cands.push({ fn: def.value, def, name, size: def.value.body.end - def.value.body.start, calls });
     }
-    for (const picked of groupCandidates(cands, scopeOf, maxSize)) plans.push({ cls, picked, name: next(), argsName: next() });
+    for (const picked of groupCandidates(cands, scopeOf, limits)) plans.push({ cls, picked, name: next(), argsName: next() });
   }
   if (!plans.length) return code;
   const edits = [];

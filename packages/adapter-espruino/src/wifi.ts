@@ -62,7 +62,7 @@ class EspruinoWifiPort implements WifiPort {
     this.save_ = !!o.firmwareSave && typeof W.save === 'function';
   }
 
-  private emit_(e: WifiEvent): void {
+  private notify_(e: WifiEvent): void {
     const ls = this.listeners_.slice();
     for (let i = 0; i < ls.length; i++) ls[i](e);
   }
@@ -78,7 +78,7 @@ class EspruinoWifiPort implements WifiPort {
       // The connect callback came first (ESP32): pass on the address the event brings.
       if (this.ip_ === undefined && addr !== undefined) {
         this.ip_ = addr;
-        this.emit_({ type: 'connected', ip: String(addr) });
+        this.notify_({ type: 'connected', ip: String(addr) });
       }
       return;
     }
@@ -86,7 +86,7 @@ class EspruinoWifiPort implements WifiPort {
     this.stopTimer_();
     this.state_ = UP;
     this.ip_ = addr;
-    this.emit_(addr === undefined ? { type: 'connected' } : { type: 'connected', ip: String(addr) });
+    this.notify_(addr === undefined ? { type: 'connected' } : { type: 'connected', ip: String(addr) });
   }
 
   private stored_(): WifiCredentials | undefined {
@@ -97,29 +97,29 @@ class EspruinoWifiPort implements WifiPort {
     }
   }
 
-  private fail_(raw: unknown): void {
+  private drop_(raw: unknown): void {
     if (this.state_ !== JOINING && this.state_ !== UP) return;
     this.stopTimer_();
     this.state_ = WAITING;
     const r = raw === undefined || raw === null ? undefined : typeof raw === 'number' ? raw : String(raw);
-    this.emit_(r === undefined ? { type: 'disconnected', reason: 'other' } : { type: 'disconnected', reason: classifyWifiReason(r), raw: r });
+    this.notify_(r === undefined ? { type: 'disconnected', reason: 'other' } : { type: 'disconnected', reason: classifyWifiReason(r), raw: r });
     if (this.state_ === WAITING) this.timer_ = this.clock_.setTimeout(this.join_.bind(this), this.retryMs_);
   }
 
   private down_(d: Details | undefined): void {
-    this.fail_(d ? d.reason : undefined);
+    this.drop_(d ? d.reason : undefined);
   }
 
   /** The join timer of attempt `g` fired. */
   private late_(g: number): void {
     this.timer_ = undefined;
-    if (g === this.gen_) this.fail_('timeout');
+    if (g === this.gen_) this.drop_('timeout');
   }
 
   /** `Wifi.connect`'s callback for attempt `g`. */
   private joined_(g: number, err: unknown): void {
     if (g !== this.gen_) return;
-    if (err) this.fail_(err);
+    if (err) this.drop_(err);
     else this.up_(undefined);
   }
 
@@ -134,7 +134,7 @@ class EspruinoWifiPort implements WifiPort {
     const g = ++this.gen_;
     this.state_ = JOINING;
     this.ip_ = undefined;
-    this.emit_({ type: 'connecting' });
+    this.notify_({ type: 'connecting' });
     if (this.state_ !== JOINING || g !== this.gen_) return;
     this.timer_ = this.clock_.setTimeout(this.late_.bind(this, g), this.timeoutMs_);
     const opts: { password?: string; bssid?: string; channel?: number } = {};
@@ -145,7 +145,7 @@ class EspruinoWifiPort implements WifiPort {
       this.W_.connect(c.ssid, opts, this.joined_.bind(this, g));
     } catch (_e) {
       // Never the message: it could echo what was passed in.
-      this.fail_('connect threw');
+      this.drop_('connect threw');
     }
   }
 
@@ -158,7 +158,7 @@ class EspruinoWifiPort implements WifiPort {
     this.W_.on('disconnected', this.down_.bind(this));
   }
 
-  private halt_(): void {
+  private idle_(): void {
     this.gen_++;
     this.stopTimer_();
     this.creds_ = undefined;
@@ -203,7 +203,7 @@ class EspruinoWifiPort implements WifiPort {
   }
 
   disconnect(): void {
-    this.halt_();
+    this.idle_();
   }
 
   hasStoredCredentials(): boolean {
@@ -213,7 +213,7 @@ class EspruinoWifiPort implements WifiPort {
   forget(): void {
     eraseSlots(this.file_);
     if (this.save_) (this.W_.save as (what: string) => void)('clear');
-    this.halt_();
+    this.idle_();
   }
 }
 

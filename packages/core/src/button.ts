@@ -113,16 +113,16 @@ export class ButtonWatcher {
           (up) => {
             if (this.stopped_) return;
             if (this.cfg_.inhibitAfterMs > 0 && up > this.cfg_.inhibitAfterMs) {
-              this.emit_('inhibited');
+              this.announce_('inhibited');
               done(false);
             } else if (h.isLatched_()) {
-              this.emit_('stuck');
+              this.announce_('stuck');
               this.pressed_ = true;
               // Keep watching so the latch clears the moment the button is let go (R5.5).
               this.watchEdges_();
               done(false);
             } else {
-              this.emit_('activated');
+              this.announce_('activated');
               done(true);
             }
           },
@@ -180,7 +180,7 @@ export class ButtonWatcher {
       this.debounceTimer_ = this.clear_(this.debounceTimer_);
       if (this.holdTimer_ !== undefined) {
         this.holdTimer_ = this.clear_(this.holdTimer_);
-        this.emit_('released');
+        this.announce_('released');
         h.holdEnded_();
       }
       return;
@@ -195,7 +195,7 @@ export class ButtonWatcher {
         if (this.stopped_ || !this.pressed_) return;
         if (this.cfg_.inhibitAfterMs > 0 && up > this.cfg_.inhibitAfterMs) {
           this.ignoring_ = true;
-          this.emit_('inhibited');
+          this.announce_('inhibited');
           return;
         }
         const debounce = this.port_.hardwareDebounce ? 0 : this.cfg_.debounceMs;
@@ -213,22 +213,22 @@ export class ButtonWatcher {
   private confirmPress_(): void {
     const h = this.host_;
     if (this.stopped_ || !this.pressed_ || this.ignoring_) return;
-    this.emit_('pressed');
+    this.announce_('pressed');
     h.holdStarted_();
     this.holdTimer_ = h.clock_.setTimeout(() => {
       this.holdTimer_ = undefined;
       if (this.stopped_ || !this.pressed_) return;
       if (h.isLatched_()) {
-        this.emit_('stuck');
+        this.announce_('stuck');
         h.holdEnded_();
         return;
       }
-      this.emit_('activated');
+      this.announce_('activated');
       void h.factoryReset('button');
     }, this.cfg_.holdMs);
   }
 
-  private emit_(type: ButtonEventType): void {
+  private announce_(type: ButtonEventType): void {
     this.host_.emit_('button', { type: type });
   }
 

@@ -63,6 +63,22 @@ describe('foldModuleFunctions', () => {
     expect(foldModuleFunctions(MODULE, 10, NONE)).toBe(MODULE);
   });
 
+  it('puts warm functions in small dispatchers of their own and the rest in large ones', () => {
+    const warm = new Set(['isSmall', 'clamp']);
+    const out2 = foldModuleFunctions(MODULE, { warm, warmMax: 200, coldMax: 5000 }, NONE);
+    const dispatchers = out2.split(/^(?=function \$\d+\(\))/m).filter((d) => d.startsWith('function $'));
+    const holding = (text: string) => dispatchers.filter((d) => d.includes(text));
+    // Warm bodies share a dispatcher with each other only; every cold one lands in one large dispatcher.
+    const warmOne = holding("typeof v === 'number' && v < limit");
+    expect(warmOne).toHaveLength(1);
+    expect(warmOne[0]).toContain('if (v < lo) return lo;');
+    expect(warmOne[0]).not.toContain("'small '");
+    const cold = holding("'small '");
+    expect(cold).toHaveLength(1);
+    for (const body of ['var t = 0;', 'return inner(v);', 'var n = start;']) expect(cold[0]).toContain(body);
+    for (const v of [-1, 3, 42]) expect(load(out2).api(v)).toEqual(load(MODULE).api(v));
+  });
+
   it('never folds a hot-path root or what it refers to, and refuses a root that is not there', () => {
     const hot = foldModuleFunctions(MODULE, 1000, new Set(['describe']));
     expect(hot).toContain('function describe(');
