@@ -26,7 +26,9 @@ export class Emitter<Events extends object> {
   on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void {
     const list = this.listeners_[name] || (this.listeners_[name] = []);
     list.push(listener);
-    return () => this.off(name, listener);
+    // Bound, not a closure: an app may keep it for good, and on Espruino a bound function is about four
+    // variables where a closure also keeps this call's scope.
+    return this.off.bind(this, name, listener);
   }
 
   /** Add a listener that is removed after its first call. */
