@@ -200,32 +200,34 @@ export class ButtonWatcher {
         }
         const debounce = this.port_.hardwareDebounce ? 0 : this.cfg_.debounceMs;
         if (debounce === 0) this.confirmPress_();
-        else
-          this.debounceTimer_ = h.clock_.setTimeout(() => {
-            this.debounceTimer_ = undefined;
-            this.confirmPress_();
-          }, debounce);
+        // Bound methods for the timers, not closures: these scopes would stay alive until they fire.
+        else this.debounceTimer_ = h.clock_.setTimeout(this.confirmPress_.bind(this), debounce);
       },
       (e) => this.report_(e),
     );
   }
 
   private confirmPress_(): void {
+    this.debounceTimer_ = undefined;
     const h = this.host_;
     if (this.stopped_ || !this.pressed_ || this.ignoring_) return;
     this.announce_('pressed');
     h.holdStarted_();
-    this.holdTimer_ = h.clock_.setTimeout(() => {
-      this.holdTimer_ = undefined;
-      if (this.stopped_ || !this.pressed_) return;
-      if (h.isLatched_()) {
-        this.announce_('stuck');
-        h.holdEnded_();
-        return;
-      }
-      this.announce_('activated');
-      void h.factoryReset('button');
-    }, this.cfg_.holdMs);
+    this.holdTimer_ = h.clock_.setTimeout(this.held_.bind(this), this.cfg_.holdMs);
+  }
+
+  /** The hold timer fired: held for `holdMs`. */
+  private held_(): void {
+    const h = this.host_;
+    this.holdTimer_ = undefined;
+    if (this.stopped_ || !this.pressed_) return;
+    if (h.isLatched_()) {
+      this.announce_('stuck');
+      h.holdEnded_();
+      return;
+    }
+    this.announce_('activated');
+    void h.factoryReset('button');
   }
 
   private announce_(type: ButtonEventType): void {

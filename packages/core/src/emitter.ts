@@ -28,7 +28,7 @@ export class Emitter<Events extends object> {
     list.push(listener);
     // Bound, not a closure: an app may keep it for good, and on Espruino a bound function is about four
     // variables where a closure also keeps this call's scope.
-    return this.off.bind(this, name, listener);
+    return (this.off as (n: K, l: Listener<Events[K]>) => void).bind(this, name, listener);
   }
 
   /** Add a listener that is removed after its first call. */
