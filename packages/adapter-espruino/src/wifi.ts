@@ -43,14 +43,15 @@ class EspruinoWifiPort implements WifiPort {
   private readonly timeoutMs_: number;
   private readonly retryMs_: number;
   private readonly file_: string;
-  private readonly save_: boolean;
+  // Flags are numbers (1 or 0): on Espruino a number field is one variable, a boolean two.
+  private readonly save_: number;
   private listeners_: ((e: WifiEvent) => void)[] = [];
   private creds_: WifiCredentials | undefined;
   private state_ = IDLE;
   private ip_: unknown;
   private gen_ = 0;
   private timer_: TimerHandle | undefined;
-  private attached_?: boolean;
+  private attached_?: number;
   declare scan?: () => Promise<ScanResult[]>;
 
   constructor(W: EspruinoWifi, o: EspruinoWifiOptions, file: string) {
@@ -59,7 +60,7 @@ class EspruinoWifiPort implements WifiPort {
     this.timeoutMs_ = o.connectTimeoutMs === undefined ? 30000 : o.connectTimeoutMs;
     this.retryMs_ = o.retryDelayMs === undefined ? 5000 : o.retryDelayMs;
     this.file_ = file;
-    this.save_ = !!o.firmwareSave && typeof W.save === 'function';
+    this.save_ = o.firmwareSave && typeof W.save === 'function' ? 1 : 0;
   }
 
   private notify_(e: WifiEvent): void {
@@ -151,7 +152,7 @@ class EspruinoWifiPort implements WifiPort {
 
   private attach_(): void {
     if (this.attached_) return;
-    this.attached_ = true;
+    this.attached_ = 1;
     // Bound methods, not closures: they live as long as the port, and on Espruino a bound function is
     // about four variables while a closure also keeps the scope it was made in.
     this.W_.on('connected', this.up_.bind(this));

@@ -186,7 +186,8 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
   private button_: ButtonWatcher | undefined;
   private holdActive_?: boolean;
   private unsubscribeWifi_: (() => void) | undefined;
-  private wifiState_: WifiState = 'disconnected';
+  /** Undefined until the first change: 'disconnected' (no field until then, which on Espruino is one string less). */
+  private wifiState_?: WifiState;
   private lastReason_: DisconnectReason | undefined;
   private badCount_ = 0;
   private unpersisted_?: boolean;
@@ -489,7 +490,8 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
   }
 
   private cancelTimeout_(): void {
-    this.deadline_ = undefined;
+    // Only when set: on Espruino assigning undefined creates the field.
+    if (this.deadline_ !== undefined) this.deadline_ = undefined;
     if (this.timeoutTimer_ !== undefined) {
       this.clock_.clearTimeout(this.timeoutTimer_);
       this.timeoutTimer_ = undefined;
@@ -648,7 +650,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
 
   private setWifiState_(ev: WifiStateEvent): void {
     // Repeats of a steady state say nothing new; every failed attempt is reported.
-    if (ev.state === this.wifiState_ && (ev.state === 'connecting' || ev.state === 'connected')) return;
+    if (ev.state === this.getWifiState() && (ev.state === 'connecting' || ev.state === 'connected')) return;
     this.wifiState_ = ev.state;
     this.emit_('wifi', ev);
   }
@@ -787,7 +789,7 @@ class ProvisionerImpl extends Emitter<ProvisionEvents> implements Provisioner {
   }
 
   getWifiState(): WifiState {
-    return this.wifiState_;
+    return this.wifiState_ || 'disconnected';
   }
 
   getTimeoutDeadline(): number | undefined {
