@@ -7,3 +7,4 @@ export declare function buildEspruino(entry: string, outBase: string, banner?: s
 export declare const FOLD_MAX_CHARS: number;
 export declare const COLD_FOLD_MAX_CHARS: number;
 export declare const WARM: string[];
+export declare const KEEP: string[];

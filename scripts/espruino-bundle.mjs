@@ -159,8 +159,15 @@ export const COLD_FOLD_MAX_CHARS = 2000;
  * What a state change (`setCurState`, `setMaxState`) runs, with the record write it may make: kept in
  * dispatchers of at most FOLD_MAX_CHARS. Source names (methods with their trailing `_`).
  */
+/**
+ * Private methods never folded: the provisioner's `emit_` runs at every state change and every event,
+ * and as a method of its own it is reached at once (folded, it made a state change 10 % slower).
+ */
+export const KEEP = ['emit_'];
+
 export const WARM = [
   'checkState',
+  'isIntIn',
   'known_',
   'applyCur_',
   'flush_',
@@ -217,6 +224,7 @@ export async function buildEspruino(entry, outBase, banner, hot, options) {
     warm: new Set(WARM.map((n) => (typeof res.mangleCache[n] === 'string' ? res.mangleCache[n] : n))),
     warmMax: FOLD_MAX_CHARS,
     coldMax: COLD_FOLD_MAX_CHARS,
+    keep: new Set(KEEP.map((n) => (typeof res.mangleCache[n] === 'string' ? res.mangleCache[n] : n))),
   };
   let text = res.outputFiles[0].text;
   if (opt.strip) {

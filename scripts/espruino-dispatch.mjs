@@ -125,9 +125,10 @@ function callEdits(call, calleeNode, target, k) {
 }
 
 /**
- * The size caps of dispatchers: a number (one cap for every function), or `{ warm, warmMax, coldMax }`:
- * functions named in `warm` (source names of module functions, mangled names of methods) share
- * dispatchers of at most `warmMax` characters among themselves, all others dispatchers of `coldMax`.
+ * The size caps of dispatchers: a number (one cap for every function), or `{ warm, warmMax, coldMax,
+ * keep }`: functions named in `warm` (source names of module functions, mangled names of methods)
+ * share dispatchers of at most `warmMax` characters among themselves, all others dispatchers of
+ * `coldMax`; methods named in `keep` are never folded.
  * Espruino reads past the cases before the one called, so code that runs often (a state change) wants
  * small dispatchers, code that runs rarely (a factory reset, a session) saves more in large ones.
  */
@@ -298,7 +299,7 @@ export function foldPrivateMethods(code, privateNames, limits, hotRoots) {
     for (const def of cls.body.body) {
       if (def.type !== 'MethodDefinition' || def.kind !== 'method' || def.static || def.computed) continue;
       const name = def.key.name;
-      if (!privateNames.has(name) || !foldable(def.value, true)) continue;
+      if (!privateNames.has(name) || !foldable(def.value, true) || (typeof limits === 'object' && limits.keep && limits.keep.has(name))) continue;
       // Defined once: then `x.name(…)` on any receiver can only be this class's method (private names
       // are mangled, so nothing outside the bundle has them); otherwise only `this.name(…)` calls from
       // this class's own methods are known to reach it.

@@ -41,14 +41,15 @@ const SAMPLES_NEEDED = 7;
  * @internal
  */
 export class ButtonWatcher {
-  private pressed_?: boolean;
+  // Numbers (1 or 0), not booleans: on Espruino a number field is one variable, a boolean two.
+  private pressed_?: number;
   private debounceTimer_: TimerHandle | undefined;
   private holdTimer_: TimerHandle | undefined;
   private sampleTimer_: TimerHandle | undefined;
   private unwatch_: (() => void) | undefined;
   private stopped_?: boolean;
   /** The current press was inhibited: ignore its release. */
-  private ignoring_?: boolean;
+  private ignoring_?: number;
 
   private readonly port_: ButtonPort;
   private readonly host_: ButtonHost;
@@ -117,7 +118,7 @@ export class ButtonWatcher {
               done(false);
             } else if (h.isLatched_()) {
               this.announce_('stuck');
-              this.pressed_ = true;
+              this.pressed_ = 1;
               // Keep watching so the latch clears the moment the button is let go (R5.5).
               this.watchEdges_();
               done(false);
@@ -174,9 +175,9 @@ export class ButtonWatcher {
     const h = this.host_;
     if (!edge.pressed) {
       if (!this.pressed_) return;
-      this.pressed_ = false;
+      this.pressed_ = 0;
       if (h.isLatched_()) h.clearLatch_();
-      this.ignoring_ = false;
+      this.ignoring_ = 0;
       this.debounceTimer_ = this.clear_(this.debounceTimer_);
       if (this.holdTimer_ !== undefined) {
         this.holdTimer_ = this.clear_(this.holdTimer_);
@@ -186,7 +187,7 @@ export class ButtonWatcher {
       return;
     }
     if (this.pressed_) return;
-    this.pressed_ = true;
+    this.pressed_ = 1;
     // Boot-hold mode watches edges only to clear the latch.
     if (this.cfg_.holdMs === 0) return;
     after(
@@ -194,7 +195,7 @@ export class ButtonWatcher {
       (up) => {
         if (this.stopped_ || !this.pressed_) return;
         if (this.cfg_.inhibitAfterMs > 0 && up > this.cfg_.inhibitAfterMs) {
-          this.ignoring_ = true;
+          this.ignoring_ = 1;
           this.announce_('inhibited');
           return;
         }

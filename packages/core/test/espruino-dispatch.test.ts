@@ -150,6 +150,13 @@ describe('foldPrivateMethods', () => {
     for (const v of [0, 2, 7]) expect(load(out).api(v)).toEqual(load(CLASSES).api(v));
   });
 
+  it('never folds a method named in keep', () => {
+    const kept = foldPrivateMethods(CLASSES, names, { warm: new Set(), warmMax: 1000, coldMax: 1000, keep: new Set(['a']) }, NONE);
+    expect(kept).toMatch(/^\s+a\(n\)/m);
+    expect(kept).not.toMatch(/^\s+b\(x, y\)/m);
+    for (const v of [0, 2, 7]) expect(load(kept).api(v)).toEqual(load(CLASSES).api(v));
+  });
+
   it('leaves a class on the hot path alone', () => {
     const hot = foldPrivateMethods(CLASSES, names, 1000, new Set(['Meter']));
     expect(hot).toMatch(/^\s+a\(n\)/m);
