@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ReadStream } from 'node:tty';
-import { loadDaemonConfig, type DaemonConfig } from './daemon/config';
+import { loadDaemonConfig, TRANSPORT_KEYS, type DaemonConfig } from './daemon/config';
 import { callControl, controlSocketPath, DEFAULT_RUNTIME_DIR, statusSocketPath, type ControlRequest } from './daemon/control';
 import { startDaemon, type Daemon } from './daemon/daemon';
 import { EXIT } from './daemon/exit-status';
@@ -17,7 +17,8 @@ Device provisioning daemon (Mongoose OS provision + ESP-IDF wifi_prov_mgr semant
 
 Commands:
   run         run the daemon in the foreground (as a systemd service)
-  status      print the provisioning state (from the running daemon, else from the state files)
+  status      print the provisioning state and the transports (from the running daemon,
+              else from the state files and the configuration)
   reset       ask the running daemon for a factory reset (wipe, journal, reboot)
   configure   give the running daemon Wi-Fi credentials: --ssid NAME; the passphrase is
               prompted for on a terminal (not echoed) or read from standard input
@@ -28,6 +29,13 @@ Options:
                   default /etc/provision/config.json
   --ssid NAME     (configure) the network name
   --open          (configure) the network is open: no passphrase (required for one)
+
+Transports, the ways a person hands the device its Wi-Fi credentials, run inside the
+daemon when the config's "transports" names them: "protocomm" (Espressif's provisioning
+protocol: their phone apps, esp_prov), "portal" (a captive web portal on an access point)
+and "improv" (Improv Wi-Fi over a serial port). They run while the device is unprovisioned
+or a session is active (always, with "transports.always": true) and stop "transports.graceMs"
+after a success.
 
 The control socket (<runtimeDir>/control.sock, default /run/provision) is root-only;
 with "statusGroup" in the config, that group's members may run status.
@@ -150,7 +158,9 @@ async function main(argv: string[]): Promise<void> {
           return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : { error: `unreadable: ${(e as Error).message}` };
         }
       };
-      process.stdout.write(`${JSON.stringify({ running: false, record: await read('record.json'), journal: await read('journal.json') }, null, 2)}\n`);
+      // The configured transports, none running: the same shape as the running daemon's list.
+      const transports = TRANSPORT_KEYS.filter((k) => (cfg.transports as Record<string, unknown> | undefined)?.[k] !== undefined).map((name) => ({ name, running: false }));
+      process.stdout.write(`${JSON.stringify({ running: false, record: await read('record.json'), journal: await read('journal.json'), transports }, null, 2)}\n`);
     }
     return;
   }

@@ -118,6 +118,8 @@ describe.skipIf(!!noDgram)(`R11.3 provision-linux transports, the daemon started
       expect(d.stdout()).not.toContain(HOME.psk);
       expect(d.stdout()).not.toContain(PASSWORD);
       expect(await d.stop()).toBe(0);
+      // Without the daemon, status still lists the configured transports, none running.
+      expect(await status(cfgFile, w.env)).toMatchObject({ running: false, transports: [{ name: 'protocomm', running: false }] });
     } finally {
       await d.stop();
       await wpa.cleanup();
